@@ -1,0 +1,42 @@
+//! `bouncewhy pack check`: validate user packs and prove their examples.
+
+use super::CliError;
+use bouncewhy::rules::PackKind;
+use bouncewhy::Engine;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Checks each pack file on its own on top of the built-in packs; prints one
+/// line per problem (`file: rule id: problem`) and a summary.
+pub fn check(files: &[PathBuf]) -> Result<ExitCode, CliError> {
+    let mut problems = 0usize;
+    for path in files {
+        let name = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) => {
+                println!("{name}: cannot read: {error}");
+                problems += 1;
+                continue;
+            }
+        };
+        let engine = match Engine::builder().pack(name.clone(), text).build() {
+            Ok(engine) => engine,
+            Err(error) => {
+                println!("{name}: {error}");
+                problems += 1;
+                continue;
+            }
+        };
+        let failures = bouncewhy::rules::check::examples(&engine, |rule| rule.tier == PackKind::User);
+        let rules = engine.rules().rules().iter().filter(|r| r.tier == PackKind::User).count();
+        for failure in &failures {
+            println!("{name}: {failure}");
+        }
+        problems += failures.len();
+        if failures.is_empty() {
+            println!("{name}: ok, {rules} rules, every example matches its rule");
+        }
+    }
+    Ok(if problems == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}

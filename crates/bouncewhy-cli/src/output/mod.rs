@@ -1,0 +1,4 @@
+//! Printers: one module per output format.
+
+pub mod json;
+pub mod text;

@@ -1,0 +1,145 @@
+//! Texts that explain a diagnosis, keyed by language, plus each reason's defaults.
+//!
+//! Built-in texts live in `packs/texts/<lang>.toml`; packs may add or override
+//! texts in `[texts.<lang>]` tables. Lookup falls back to English.
+
+use crate::diagnosis::{Category, Explanation, Reason, WhoActs};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// One explanation text: summary, detail and fix steps.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    /// One sentence for a non-technical reader.
+    pub summary: Option<String>,
+    /// A paragraph for an administrator.
+    pub detail: Option<String>,
+    /// Concrete fix steps.
+    #[serde(default)]
+    pub fix: Vec<String>,
+}
+
+/// The texts of one language: interface labels, per-reason texts, per-rule advice.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextSet {
+    /// Labels and headings of the human output.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Texts per reason name.
+    #[serde(default)]
+    pub reason: BTreeMap<String, Text>,
+    /// Advice per key (usually a rule id) for rules that need their own words.
+    #[serde(default)]
+    pub advice: BTreeMap<String, Text>,
+}
+
+impl TextSet {
+    /// Adds `other` on top of `self`: its entries replace same-keyed ones.
+    pub fn overlay(&mut self, other: TextSet) {
+        self.labels.extend(other.labels);
+        self.reason.extend(other.reason);
+        self.advice.extend(other.advice);
+    }
+}
+
+/// Defaults a reason carries when a rule does not say otherwise.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonDefaults {
+    /// Default category.
+    pub category: Category,
+    /// Default party that must act.
+    pub who_acts: WhoActs,
+    /// Default permanence when no code says.
+    pub permanent: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonFile {
+    reason: BTreeMap<String, ReasonDefaults>,
+}
+
+/// All texts by language, and reason defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Knowledge {
+    languages: HashMap<String, TextSet>,
+    defaults: HashMap<Reason, ReasonDefaults>,
+}
+
+impl Knowledge {
+    /// Reads the reason defaults file (`packs/core/reasons.toml`).
+    pub fn set_defaults_toml(&mut self, origin: &str, text: &str) -> Result<(), crate::Error> {
+        let file: ReasonFile =
+            toml::from_str(text).map_err(|e| crate::Error::Pack { origin: origin.into(), message: e.to_string() })?;
+        for (name, defaults) in file.reason {
+            let reason = Reason::parse(&name).ok_or_else(|| crate::Error::Pack {
+                origin: origin.into(),
+                message: format!("unknown reason `{name}`"),
+            })?;
+            self.defaults.insert(reason, defaults);
+        }
+        Ok(())
+    }
+
+    /// Adds a language file's texts (`packs/texts/<lang>.toml`).
+    pub fn add_language_toml(&mut self, lang: &str, origin: &str, text: &str) -> Result<(), crate::Error> {
+        let set: TextSet =
+            toml::from_str(text).map_err(|e| crate::Error::Pack { origin: origin.into(), message: e.to_string() })?;
+        self.add_texts(lang, set);
+        Ok(())
+    }
+
+    /// Adds texts for a language on top of what is there.
+    pub fn add_texts(&mut self, lang: &str, set: TextSet) {
+        self.languages.entry(lang.to_string()).or_default().overlay(set);
+    }
+
+    /// The defaults of a reason (every reason has them once the built-ins are loaded).
+    pub fn defaults(&self, reason: Reason) -> ReasonDefaults {
+        self.defaults.get(&reason).copied().unwrap_or(ReasonDefaults {
+            category: Category::Server,
+            who_acts: WhoActs::SenderAdmin,
+            permanent: true,
+        })
+    }
+
+    /// The languages that have texts.
+    pub fn languages(&self) -> impl Iterator<Item = &str> {
+        self.languages.keys().map(String::as_str)
+    }
+
+    /// The text set of a language, if loaded.
+    pub fn texts(&self, lang: &str) -> Option<&TextSet> {
+        self.languages.get(lang)
+    }
+
+    /// A label of the human output in `lang`, falling back to English, then to the key.
+    pub fn label<'a>(&'a self, lang: &str, key: &'a str) -> &'a str {
+        [lang, "en"]
+            .iter()
+            .find_map(|l| self.languages.get(*l).and_then(|t| t.labels.get(key)))
+            .map_or(key, String::as_str)
+    }
+
+    /// True when some language has advice under `key`.
+    pub fn has_advice(&self, key: &str) -> bool {
+        self.languages.values().any(|set| set.advice.contains_key(key))
+    }
+
+    /// Builds the explanation for a reason (and optional advice key) in `lang`,
+    /// falling back field by field to English.
+    pub fn explain(&self, lang: &str, reason: Reason, advice: Option<&str>, links: Vec<String>) -> Explanation {
+        let used_lang = if self.languages.contains_key(lang) { lang } else { "en" };
+        let order = [used_lang, "en"];
+        let advice_text = |l: &str| advice.and_then(|key| self.languages.get(l)?.advice.get(key));
+        let reason_text = |l: &str| self.languages.get(l).and_then(|t| t.reason.get(reason.as_str()));
+        let texts = || order.iter().flat_map(|l| [advice_text(l), reason_text(l)]).flatten();
+        let summary = texts().find_map(|t| t.summary.clone()).unwrap_or_default();
+        let detail = texts().find_map(|t| t.detail.clone()).unwrap_or_default();
+        let fix = texts().find(|t| !t.fix.is_empty()).map(|t| t.fix.clone()).unwrap_or_default();
+        Explanation { lang: used_lang.to_string(), summary, detail, fix, links }
+    }
+}

@@ -1,0 +1,32 @@
+//! Proves rules by their examples: each example, explained on its own, must be
+//! decided by its own rule.
+
+use super::compile::CompiledRule;
+use super::PackKind;
+use crate::Engine;
+
+/// Runs the examples of every rule `select` picks; returns one line per problem
+/// (`rule id: problem`). Rules built from the status registry carry no examples.
+pub fn examples(engine: &Engine, select: impl Fn(&CompiledRule) -> bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    for rule in engine.rules().rules().iter().filter(|r| select(r)) {
+        if rule.spec.examples.is_empty() {
+            if rule.tier != PackKind::Status {
+                problems.push(format!("{}: has no examples", rule.spec.id));
+            }
+            continue;
+        }
+        for example in &rule.spec.examples {
+            match engine.explain(example, "en") {
+                Ok(diagnosis) => {
+                    let winner = diagnosis.evidence.as_ref().map_or("nothing", |e| e.rule.as_str());
+                    if winner != rule.spec.id {
+                        problems.push(format!("{}: example {example:?} is decided by {winner}", rule.spec.id));
+                    }
+                }
+                Err(error) => problems.push(format!("{}: example {example:?}: {error}", rule.spec.id)),
+            }
+        }
+    }
+    problems
+}

@@ -1,0 +1,124 @@
+//! Enhanced mail system status codes (RFC 3463): `class.subject.detail`.
+
+use regex::Regex;
+use std::fmt;
+use std::sync::LazyLock;
+
+/// A parsed enhanced status code such as `5.1.1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StatusCode {
+    /// 2 (success), 4 (persistent transient failure) or 5 (permanent failure).
+    pub class: u8,
+    /// The subject (0..=7 in the registry; others are kept as written).
+    pub subject: u16,
+    /// The detail number.
+    pub detail: u16,
+}
+
+impl StatusCode {
+    /// Parses a bare code such as `"5.1.10"`; `None` when it is not one.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.trim().split('.');
+        let class = parts.next()?.parse::<u8>().ok()?;
+        let subject = parse_number(parts.next()?)?;
+        let detail = parse_number(parts.next()?)?;
+        if parts.next().is_some() || !matches!(class, 2 | 4 | 5) {
+            return None;
+        }
+        Some(StatusCode { class, subject, detail })
+    }
+
+    /// True when this is a permanent failure (class 5).
+    pub fn is_permanent(self) -> bool {
+        self.class == 5
+    }
+}
+
+fn parse_number(text: &str) -> Option<u16> {
+    if text.is_empty() || text.len() > 3 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+impl fmt::Display for StatusCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.class, self.subject, self.detail)
+    }
+}
+
+static STATUS_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^0-9A-Za-z.\-])([245])\.([0-9]{1,3})\.([0-9]{1,3})(?:$|[^0-9A-Za-z.]|\.[^0-9])")
+        .expect("status pattern is valid")
+});
+
+/// Finds the enhanced status code in a piece of server text.
+///
+/// IP addresses, version numbers and dotted sizes are not mistaken for codes:
+/// a code must not touch another dotted number. Returns the code and its byte span.
+pub fn find_status(text: &str) -> Option<(StatusCode, [usize; 2])> {
+    STATUS_IN_TEXT.captures_iter(text).find_map(|caps| {
+        let (class, subject, detail) = (caps.get(1)?, caps.get(2)?, caps.get(3)?);
+        let code = StatusCode {
+            class: class.as_str().parse().ok()?,
+            subject: subject.as_str().parse().ok()?,
+            detail: detail.as_str().parse().ok()?,
+        };
+        Some((code, [class.start(), detail.end()]))
+    })
+}
+
+/// Finds every enhanced status code in the text, in order.
+pub fn find_all_status(text: &str) -> Vec<StatusCode> {
+    let mut found = Vec::new();
+    let mut offset = 0;
+    while let Some((code, [_, end])) = find_status(&text[offset..]) {
+        found.push(code);
+        offset += end;
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(text: &str) -> Option<String> {
+        find_status(text).map(|(code, _)| code.to_string())
+    }
+
+    #[test]
+    fn finds_codes_in_decorated_text() {
+        assert_eq!(status("550 5.1.1 <a@b.example>: User unknown").as_deref(), Some("5.1.1"));
+        assert_eq!(status("550-5.7.1 [10.0.33.118 12] Our system").as_deref(), Some("5.7.1"));
+        assert_eq!(status("looping: it already has my Delivered-To line. (#5.4.6)").as_deref(), Some("5.4.6"));
+        assert_eq!(status("550 5.1.10 RESOLVER.ADR.RecipientNotFound").as_deref(), Some("5.1.10"));
+        assert_eq!(status("Status: 5.0.0 (permanent failure)").as_deref(), Some("5.0.0"));
+        assert_eq!(status("ends the sentence 4.4.7.").as_deref(), Some("4.4.7"));
+    }
+
+    #[test]
+    fn ignores_numbers_that_are_not_codes() {
+        assert_eq!(status("connect to 192.0.2.25:25: Connection refused"), None);
+        assert_eq!(status("host 5.1.1.1 said nothing"), None);
+        assert_eq!(status("mail server 10.4.5.0 rejected"), None);
+        assert_eq!(status("version 4.5.0-beta released"), None);
+        assert_eq!(status("message size 70756380 exceeds size limit 62914560"), None);
+        assert_eq!(status("smtp-4.2.1 build"), None);
+    }
+
+    #[test]
+    fn parses_and_normalises_bare_codes() {
+        assert_eq!(StatusCode::parse("5.1.10").map(|c| c.to_string()).as_deref(), Some("5.1.10"));
+        assert_eq!(StatusCode::parse("4.02.01").map(|c| c.to_string()).as_deref(), Some("4.2.1"));
+        assert_eq!(StatusCode::parse("3.1.1"), None);
+        assert_eq!(StatusCode::parse("5.1"), None);
+        assert_eq!(StatusCode::parse("5.1.1.1"), None);
+    }
+
+    #[test]
+    fn lists_every_code() {
+        let all: Vec<String> = find_all_status("4.4.1 then 5.4.4 and 5.0.0").iter().map(|c| c.to_string()).collect();
+        assert_eq!(all, ["4.4.1", "5.4.4", "5.0.0"]);
+    }
+}
