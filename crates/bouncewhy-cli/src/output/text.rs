@@ -42,10 +42,11 @@ pub fn write(out: &mut impl Write, d: &Diagnosis, knowledge: &Knowledge, color: 
     }
     writeln!(
         out,
-        "{}: {} ({}; {})",
+        "{}: {} - {} ({}; {})",
         style.heading(label("reason")),
         style.reason(d.reason.as_str(), d.permanent),
-        label(d.category.as_str()),
+        knowledge.label(lang, &format!("reason_{}", d.reason)),
+        knowledge.label(lang, &format!("category_{}", d.category)),
         flags.join(", ")
     )?;
     writeln!(out, "{}: {}", style.heading(label("what_happened")), d.explanation.summary)?;
