@@ -31,6 +31,8 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Explain one SMTP error, log line or bounce text.
     Explain(ExplainArgs),
+    /// Decode bounce emails: files, directories, Maildirs, mbox files, .gz files or `-` for stdin.
+    Decode(DecodeArgs),
     /// Work with knowledge packs.
     Pack {
         /// What to do with packs.
@@ -51,6 +53,42 @@ pub struct ExplainArgs {
     /// Explain every input line on its own (for log files).
     #[arg(long)]
     pub each_line: bool,
+}
+
+/// Output formats of `decode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Readable text, grouped per message.
+    Text,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+/// Arguments of `decode`.
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// Files, directories, mbox or .gz files; `-` reads one message or mbox from standard input.
+    #[arg(value_name = "PATH", default_value = "-")]
+    pub paths: Vec<PathBuf>,
+    /// Output format (default: text on a terminal, jsonl when piped).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Also report messages that are not bounces (`is_bounce: false`).
+    #[arg(long)]
+    pub all: bool,
+    /// Largest message accepted, in bytes.
+    #[arg(long, default_value_t = 32 << 20)]
+    pub max_message_bytes: usize,
+    /// Largest decompressed size of one .gz input, in bytes.
+    #[arg(long, default_value_t = 4 << 30)]
+    pub max_decompressed_bytes: u64,
 }
 
 /// Pack subcommands.

@@ -5,6 +5,7 @@
 
 mod args;
 mod cmd;
+mod inputs;
 mod output;
 
 use args::{Cli, Command, PackCommand};
@@ -15,6 +16,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Explain(args) => cmd::explain::run(&cli.global, args),
+        Command::Decode(args) => cmd::decode::run(&cli.global, args),
         Command::Pack { command: PackCommand::Check { files } } => cmd::pack::check(files),
     };
     match result {

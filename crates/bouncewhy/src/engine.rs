@@ -31,6 +31,9 @@ pub struct Report {
     pub action: Option<Action>,
     /// The server's words (any form; normalised here).
     pub diagnostic: String,
+    /// Surrounding text of the bounce, searched for phrases when the
+    /// diagnostic alone decides nothing more specific than a code.
+    pub context: String,
     /// Status given by the report itself (e.g. a DSN `Status:` field).
     pub status: Option<StatusCode>,
     /// Reply code given by the report itself.
@@ -138,6 +141,12 @@ impl Engine {
         &self.knowledge
     }
 
+    /// The same engine with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> Engine {
+        self.limits = limits;
+        self
+    }
+
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
         &self.limits
@@ -169,7 +178,15 @@ impl Engine {
             hosts: &hosts,
         };
 
-        let found = self.rules.find(&diagnostic, &context);
+        let mut found = self.rules.find(&diagnostic, &context);
+        let mut found_in_context: Option<String> = None;
+        if found.is_none_or(|hit| hit.rule.tier >= PackKind::Status) && !report.context.is_empty() {
+            let surrounding = normalize(&report.context);
+            if let Some(hit) = self.rules.find_filtered(&surrounding, &context, |rule| rule.tier < PackKind::Status) {
+                found_in_context = hit.span.map(|[s, e]| surrounding[s..e].to_string());
+                found = Some(hit);
+            }
+        }
         let (reason, evidence, rule) = match (&report.forced_reason, found) {
             (Some((reason, id)), _) => (
                 *reason,
@@ -181,8 +198,10 @@ impl Engine {
                 Some(Evidence {
                     rule: hit.rule.spec.id.clone(),
                     pack: hit.rule.pack.clone(),
-                    matched: hit.span.map(|[s, e]| diagnostic[s..e].to_string()),
-                    span: hit.span,
+                    matched: found_in_context
+                        .clone()
+                        .or_else(|| hit.span.map(|[s, e]| diagnostic[s..e].to_string())),
+                    span: if found_in_context.is_some() { None } else { hit.span },
                 }),
                 Some(hit.rule),
             ),

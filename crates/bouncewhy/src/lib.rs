@@ -13,11 +13,15 @@
 
 #![forbid(unsafe_code)]
 
+pub mod container;
+pub mod decode;
+pub mod decoders;
 pub mod diagnosis;
 pub mod engine;
 pub mod error;
 pub mod knowledge;
 pub mod limits;
+pub mod message;
 pub mod rules;
 pub mod smtp;
 

@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod decode;
 pub mod explain;
 pub mod pack;
 

@@ -1,4 +1,5 @@
 //! Printers: one module per output format.
 
+pub mod csv;
 pub mod json;
 pub mod text;

@@ -55,7 +55,7 @@ pub fn write(out: &mut impl Write, d: &Diagnosis, knowledge: &Knowledge, color: 
     }
     writeln!(out, "{}: {}", style.heading(label("who_acts")), label(who_key(d.who_acts)))?;
     let retry = match (d.retry, d.retry_after_s) {
-        (Retry::Later, Some(seconds)) => format!("{} ({})", label("retry_later"), human_duration(seconds, knowledge, lang)),
+        (Retry::Later, Some(seconds)) => format!("{}: {}", label("retry_wait"), human_duration(seconds, knowledge, lang)),
         (retry, _) => label(retry_key(retry)).to_string(),
     };
     writeln!(out, "{}: {retry}", style.heading(label("retry")))?;

@@ -1,0 +1,190 @@
+//! Plain-text bounces of any MTA (Postfix, Exim, Sendmail, qmail, Exchange, ...)
+//! that carry no RFC 3464 report: the message is recognised as a bounce by its
+//! sender, subject or headers; recipients and the server's words are read from
+//! the text before the returned original.
+
+use super::{addresses, is_system_address, Decoder};
+use crate::engine::Report;
+use crate::message::Mail;
+
+/// The plain-text bounce scanner.
+pub struct PlainText;
+
+/// Subject words of bounces in many languages (lower case).
+const BOUNCE_SUBJECTS: &[&str] = &[
+    "undeliver", "undelivered", "delivery status notification", "delivery failure", "failure notice",
+    "returned mail", "mail delivery failed", "delivery failed", "non-deliver", "nondeliver", "not delivered",
+    "could not be delivered", "delivery notification", "mail system error", "delivery problem",
+    "delayed mail", "delivery delayed", "warning: could not send", "mail failure", "bounce",
+    "unzustellbar", "nicht zustellbar", "non remis", "non distribuable", "no se puede entregar",
+    "no entregado", "onbestelbaar", "niet bezorgd", "kan inte levereras", "kunne ikke leveres",
+    "ei voitu toimittaa", "non recapitabile", "mensagem não entregue", "nie dostarczono",
+    "niedostarczon", "nepiegādāt", "配信", "エラー", "error", "rejected", "returned", "failed",
+];
+
+/// Phrases after which the returned original message starts.
+const ORIGINAL_MARKERS: &[&str] = &[
+    "below this line is a copy of the message",
+    "this is a copy of the message",
+    "original message follows",
+    "----- original message -----",
+    "returned message",
+    "unsent message follows",
+    "header of the original message",
+    "the original message headers",
+    "original message headers",
+    "content-type: message/rfc822",
+    "message headers follow",
+    "------ original message",
+    "--- original message",
+];
+
+impl Decoder for PlainText {
+    fn name(&self) -> &'static str {
+        "text"
+    }
+
+    fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
+        let from = mail.from().to_ascii_lowercase();
+        let subject = mail.subject().to_lowercase();
+        let from_system = super::first_address(&from).is_some_and(is_system_address)
+            || from.contains("mailer-daemon")
+            || from.contains("mail delivery")
+            || from.contains("postmaster");
+        let failed_header = mail.header("x-failed-recipients");
+        let subject_says = BOUNCE_SUBJECTS.iter().any(|w| subject.contains(w));
+        let body = mail.body();
+        let is_bounce = from_system
+            || failed_header.is_some()
+            || (subject_says && (!mail.original_headers.is_empty() || looks_like_error_text(&body)));
+        if !is_bounce {
+            return None;
+        }
+        let section = error_section(&body);
+        let excluded = excluded_addresses(mail);
+        let keep = |address: &&str| {
+            let lower = address.to_ascii_lowercase();
+            !excluded.contains(&lower) && !is_system_address(&lower)
+        };
+        let mut candidates: Vec<&str> = failed_header.map(|h| addresses(h).filter(keep).collect()).unwrap_or_default();
+        if candidates.is_empty() {
+            candidates = addresses(section).filter(keep).collect();
+        }
+        if candidates.is_empty() {
+            candidates = mail.original_header("to").and_then(|to| addresses(to).find(keep)).into_iter().collect();
+        }
+        let mut recipients: Vec<String> = Vec::new();
+        for address in candidates {
+            if !recipients.iter().any(|r| r.eq_ignore_ascii_case(address)) {
+                recipients.push(address.to_string());
+            }
+        }
+        if recipients.is_empty() && section.trim().is_empty() {
+            return None;
+        }
+        if recipients.is_empty() {
+            recipients.push(String::new());
+        }
+        let context = section.chars().take(8000).collect::<String>();
+        let reports = recipients
+            .into_iter()
+            .map(|recipient| Report {
+                diagnostic: Some(block_about(section, &recipient))
+                    .filter(|block| !block.is_empty())
+                    .unwrap_or_else(|| coded_lines(section)),
+                recipient: (!recipient.is_empty()).then_some(recipient),
+                context: context.clone(),
+                ..Report::default()
+            })
+            .collect();
+        Some(reports)
+    }
+}
+
+/// The lines of the section that carry an SMTP reply or status code.
+fn coded_lines(section: &str) -> String {
+    section
+        .lines()
+        .filter(|line| crate::smtp::find_reply_code(line).is_some() || crate::smtp::find_status(line).is_some())
+        .take(5)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Text that reads like a delivery error even without a bounce sender.
+fn looks_like_error_text(body: &str) -> bool {
+    let lower = body.to_ascii_lowercase();
+    ["could not be delivered", "delivery has failed", "undeliverable", "permanent error", "550 ", "554 ", "user unknown"]
+        .iter()
+        .any(|p| lower.contains(p))
+}
+
+/// The part of the body before the returned original message.
+pub fn error_section(body: &str) -> &str {
+    let lower = body.to_ascii_lowercase();
+    let mut end = body.len();
+    for marker in ORIGINAL_MARKERS {
+        if let Some(at) = lower.find(marker) {
+            let line_start = lower[..at].rfind('\n').map_or(0, |p| p + 1);
+            if line_start > 0 {
+                end = end.min(line_start);
+            }
+        }
+    }
+    for header in ["\nreturn-path:", "\nreceived: from", "\nreceived: by"] {
+        if let Some(at) = lower.find(header) {
+            if at > 0 {
+                end = end.min(at + 1);
+            }
+        }
+    }
+    &body[..end]
+}
+
+/// Addresses that are never the failed recipient: the bounce's own parties and
+/// the original sender.
+fn excluded_addresses(mail: &Mail) -> Vec<String> {
+    let mut excluded = Vec::new();
+    for value in [mail.header("to"), mail.header("from"), mail.original_header("from"), mail.header("return-path")]
+        .into_iter()
+        .flatten()
+    {
+        excluded.extend(addresses(value).map(str::to_ascii_lowercase));
+    }
+    excluded
+}
+
+/// The lines of `section` from the first mention of `recipient` to the next
+/// blank line (or the next recipient paragraph), at most 30 lines.
+fn block_about(section: &str, recipient: &str) -> String {
+    let lower = section.to_ascii_lowercase();
+    let Some(at) = lower.find(&recipient.to_ascii_lowercase()) else { return String::new() };
+    let start = lower[..at].rfind('\n').map_or(0, |p| p + 1);
+    let mut lines = Vec::new();
+    let mut seen_text = false;
+    for line in section[start..].lines().take(30) {
+        if line.trim().is_empty() {
+            if seen_text && lines.len() > 1 {
+                break;
+            }
+            continue;
+        }
+        seen_text = true;
+        lines.push(line.trim());
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn section_stops_at_the_returned_message() {
+        let body = "Hi. This is the qmail-send program.\n\n<a@example.org>:\nSorry, no mailbox here by that name.\n\n--- Below this line is a copy of the message.\n\nReturn-Path: <s@example.com>\n";
+        let section = error_section(body);
+        assert!(section.contains("no mailbox here"));
+        assert!(!section.contains("Return-Path"));
+        assert_eq!(block_about(section, "a@example.org"), "<a@example.org>:\nSorry, no mailbox here by that name.");
+    }
+}

@@ -1,0 +1,296 @@
+//! A flat, decoded view of one email for the format decoders, built on
+//! `mail-parser` (charsets, transfer encodings, nested messages).
+
+use crate::limits::Limits;
+use crate::Error;
+use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+
+/// One leaf part of the bounce, decoded to text.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// Lower-case `type/subtype`.
+    pub content_type: String,
+    /// The decoded text (binary parts are decoded lossily).
+    pub text: String,
+}
+
+/// What decoders see of a message.
+#[derive(Debug, Clone, Default)]
+pub struct Mail {
+    /// Top-level headers, in order, as (lower-case name, unfolded value).
+    pub headers: Vec<(String, String)>,
+    /// Leaf parts of the bounce itself (not of the returned original), in order.
+    pub parts: Vec<Part>,
+    /// Headers of the returned original message (`message/rfc822` or `text/rfc822-headers`).
+    pub original_headers: Vec<(String, String)>,
+    /// Whether the message carried a MIME structure at all.
+    pub is_mime: bool,
+}
+
+impl Mail {
+    /// Parses raw bytes within `limits`.
+    pub fn parse(raw: &[u8], limits: &Limits) -> Result<Mail, Error> {
+        if raw.len() > limits.max_message_bytes {
+            return Err(Error::TooLarge { size: raw.len(), limit: limits.max_message_bytes });
+        }
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::EmptyInput);
+        }
+        let message = MessageParser::default()
+            .parse(raw)
+            .ok_or_else(|| Error::Malformed("no header section was found".into()))?;
+        if message.parts.len() > limits.max_parts {
+            return Err(Error::Malformed(format!(
+                "{} MIME parts, over the limit of {}",
+                message.parts.len(),
+                limits.max_parts
+            )));
+        }
+        let headers = collect_headers(&message);
+        if headers.is_empty() {
+            return Err(Error::Malformed("no header fields were found".into()));
+        }
+        let mut mail = Mail {
+            headers,
+            is_mime: message.root_part().content_type().is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart")),
+            ..Mail::default()
+        };
+        mail.collect_parts(&message, 0, limits);
+        Ok(mail)
+    }
+
+    fn collect_parts(&mut self, message: &Message<'_>, depth: usize, limits: &Limits) {
+        if depth > limits.max_depth {
+            return;
+        }
+        let mut budget = limits.max_scan_bytes * 4;
+        for part in &message.parts {
+            let content_type = part
+                .content_type()
+                .map(|c| match c.subtype() {
+                    Some(sub) => format!("{}/{}", c.ctype(), sub).to_ascii_lowercase(),
+                    None => c.ctype().to_ascii_lowercase(),
+                })
+                .unwrap_or_else(|| "text/plain".into());
+            let text = match &part.body {
+                PartType::Text(text) | PartType::Html(text) => text.to_string(),
+                PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
+                    if content_type.starts_with("message/") || content_type.starts_with("text/") {
+                        decode_lossy(bytes)
+                    } else {
+                        continue;
+                    }
+                }
+                PartType::Message(inner) => {
+                    if self.original_headers.is_empty() {
+                        self.original_headers = collect_headers(inner);
+                    }
+                    continue;
+                }
+                PartType::Multipart(_) => continue,
+            };
+            if content_type == "text/rfc822-headers" {
+                if self.original_headers.is_empty() {
+                    self.original_headers = parse_header_block(&text);
+                }
+                continue;
+            }
+            let text = if content_type == "text/html" { html_to_text(&text) } else { text };
+            let text = truncate_at_char(text, budget.min(limits.max_scan_bytes));
+            budget = budget.saturating_sub(text.len());
+            self.parts.push(Part { content_type, text });
+            if budget == 0 {
+                break;
+            }
+        }
+    }
+
+    /// The first top-level header with this (lower-case) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The first header of the returned original with this (lower-case) name.
+    pub fn original_header(&self, name: &str) -> Option<&str> {
+        self.original_headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The Subject header, or "".
+    pub fn subject(&self) -> &str {
+        self.header("subject").unwrap_or("")
+    }
+
+    /// The From header, or "".
+    pub fn from(&self) -> &str {
+        self.header("from").unwrap_or("")
+    }
+
+    /// The first part of the given type.
+    pub fn part(&self, content_type: &str) -> Option<&Part> {
+        self.parts.iter().find(|p| p.content_type == content_type)
+    }
+
+    /// The human-readable body: text/plain parts (or HTML turned to text), joined.
+    pub fn body(&self) -> String {
+        let plain: Vec<&str> = self
+            .parts
+            .iter()
+            .filter(|p| p.content_type == "text/plain")
+            .map(|p| p.text.as_str())
+            .collect();
+        if !plain.is_empty() {
+            return plain.join("\n");
+        }
+        self.parts
+            .iter()
+            .filter(|p| p.content_type == "text/html" || p.content_type.starts_with("text/"))
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+fn collect_headers(message: &Message<'_>) -> Vec<(String, String)> {
+    let raw = message.raw_message();
+    let root = message.root_part();
+    let end = (root.offset_body as usize).min(raw.len());
+    let start = (root.offset_header as usize).min(end);
+    parse_header_block(&decode_lossy(&raw[start..end]))
+}
+
+/// Parses an RFC 5322 header block into (lower-case name, unfolded value) pairs;
+/// MIME encoded-words are decoded.
+pub fn parse_header_block(text: &str) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            if headers.is_empty() {
+                continue;
+            }
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = headers.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+            continue;
+        }
+        match line.split_once(':') {
+            Some((name, value)) if !name.is_empty() && !name.contains(' ') => {
+                headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+            }
+            _ => {}
+        }
+    }
+    for (_, value) in &mut headers {
+        if value.contains("=?") {
+            *value = decode_encoded_words(value);
+        }
+    }
+    headers
+}
+
+/// Decodes RFC 2047 encoded-words in a header value.
+fn decode_encoded_words(value: &str) -> String {
+    let wrapped = format!("Subject: {value}\n\n");
+    MessageParser::default()
+        .parse_headers(wrapped.as_bytes())
+        .and_then(|m| m.subject().map(str::to_string))
+        .unwrap_or_else(|| value.to_string())
+}
+
+/// Decodes bytes as UTF-8, falling back to Windows-1252 for legacy 8-bit text.
+pub fn decode_lossy(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+    }
+}
+
+fn truncate_at_char(mut text: String, limit: usize) -> String {
+    if text.len() > limit {
+        let mut cut = limit;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text
+}
+
+/// A small, linear HTML-to-text conversion: drops tags, scripts and styles,
+/// turns block ends into line breaks and decodes the common entities.
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let lower = html.to_ascii_lowercase();
+    let mut index = 0;
+    let bytes = html.as_bytes();
+    while index < bytes.len() {
+        if bytes[index] == b'<' {
+            let rest = &lower[index..];
+            let skip_to = |closing: &str| rest.find(closing).map_or(bytes.len(), |p| index + p + closing.len());
+            if rest.starts_with("<script") {
+                index = skip_to("</script>");
+                continue;
+            }
+            if rest.starts_with("<style") {
+                index = skip_to("</style>");
+                continue;
+            }
+            let end = rest.find('>').map_or(bytes.len(), |p| index + p + 1);
+            let tag = &lower[index..end.min(lower.len())];
+            if ["<br", "<p", "</p", "<div", "</div", "<tr", "</tr", "<li", "<h", "</h", "<table", "</table"]
+                .iter()
+                .any(|t| tag.starts_with(t))
+            {
+                out.push('\n');
+            } else if tag.starts_with("<td") || tag.starts_with("<th") {
+                out.push(' ');
+            }
+            index = end;
+            continue;
+        }
+        let next = html[index..].find('<').map_or(html.len(), |p| index + p);
+        out.push_str(&decode_entities(&html[index..next]));
+        index = next;
+    }
+    out
+}
+
+fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    text.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_headers_parts_and_original() {
+        let raw = b"From: MAILER-DAEMON@example.net\r\nSubject: Undelivered Mail\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nI could not deliver it.\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\nFinal-Recipient: rfc822; a@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: sender@example.com\r\nSubject: =?UTF-8?B?SGVsbG8=?=\r\n--B--\r\n";
+        let mail = Mail::parse(raw, &Limits::default()).expect("parses");
+        assert_eq!(mail.subject(), "Undelivered Mail");
+        assert!(mail.is_mime);
+        assert!(mail.part("message/delivery-status").expect("dsn part").text.contains("Status: 5.1.1"));
+        assert_eq!(mail.original_header("subject"), Some("Hello"));
+        assert!(mail.body().contains("could not deliver"));
+    }
+
+    #[test]
+    fn html_becomes_text() {
+        let text = html_to_text("<p>Delivery&nbsp;failed</p><script>alert(1)</script><div>550 &lt;a@b&gt;</div>");
+        assert!(text.contains("Delivery failed"));
+        assert!(text.contains("550 <a@b>"));
+        assert!(!text.contains("alert"));
+    }
+}
