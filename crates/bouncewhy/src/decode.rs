@@ -50,6 +50,23 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Explains pasted text of any kind: a whole bounce email is decoded (one
+    /// Diagnosis per recipient, possibly none when it is not a bounce); a
+    /// server reply or log line gives exactly one Diagnosis.
+    pub fn explain_any(&self, text: &str, lang: &str) -> Result<Vec<Diagnosis>, Error> {
+        if !looks_like_email(text) {
+            return self.explain(text, lang).map(|d| vec![d]);
+        }
+        crate::engine::check_text(text, self.limits().max_message_bytes)?;
+        let mut diagnoses = self.decode(text.as_bytes(), lang)?;
+        for diagnosis in &mut diagnoses {
+            diagnosis.source = Some("text".into());
+        }
+        Ok(diagnoses)
+    }
+}
+
 /// True when pasted text looks like a whole email (a header section first)
 /// rather than a single server reply.
 pub fn looks_like_email(text: &str) -> bool {

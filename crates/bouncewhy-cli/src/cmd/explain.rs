@@ -11,7 +11,7 @@ pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<ExitCode, CliError
     let engine = engine(global)?;
     let lang = language(global);
     let text = if args.text.is_empty() || args.text == ["-"] {
-        read_stdin(engine.limits().max_explain_bytes)?
+        read_stdin(engine.limits().max_message_bytes)?
     } else {
         args.text.join(" ")
     };
@@ -22,9 +22,19 @@ pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<ExitCode, CliError
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = 0usize;
     for input in &inputs {
-        match engine.explain(input, &lang) {
-            Ok(diagnosis) if args.json => output::json::write_line(&mut out, &diagnosis)?,
-            Ok(diagnosis) => output::text::write(&mut out, &diagnosis, engine.knowledge(), color)?,
+        match engine.explain_any(input, &lang) {
+            Ok(diagnoses) if diagnoses.is_empty() => {
+                eprintln!("bouncewhy: this email is not a bounce: it reports no failed recipient");
+            }
+            Ok(diagnoses) => {
+                for diagnosis in &diagnoses {
+                    if args.json {
+                        output::json::write_line(&mut out, diagnosis)?;
+                    } else {
+                        output::text::write(&mut out, diagnosis, engine.knowledge(), color)?;
+                    }
+                }
+            }
             Err(error) => {
                 failed += 1;
                 eprintln!("bouncewhy: cannot explain the input: {error}");

@@ -23,13 +23,13 @@ impl std::fmt::Display for ReplyCode {
 /// A reply code as it stands in text: three digits not glued to other digits,
 /// dots, or word characters, followed by a space, a hyphen, or the end.
 static REPLY_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^0-9A-Za-z.\-/:@=_+%])([245][0-5][0-9])(?:$|[ \t\-\]\)\x22',;]|\r|\n)")
+    Regex::new(r"(?:^|[^0-9A-Za-z.\-/@=_+%])([245][0-5][0-9])(?:$|[ \t\-\]\)\x22',;]|\r|\n)")
         .expect("reply pattern is valid")
 });
 
 /// A reply code followed by an enhanced status code: the strongest signal.
 static REPLY_WITH_STATUS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^0-9A-Za-z.\-/:@=_+%])([245][0-5][0-9])[ \-]\(?#?[245]\.[0-9]{1,3}\.[0-9]{1,3}")
+    Regex::new(r"(?:^|[^0-9A-Za-z.\-/@=_+%])([245][0-5][0-9])[ \-]\(?#?[245]\.[0-9]{1,3}\.[0-9]{1,3}")
         .expect("reply-with-status pattern is valid")
 });
 
@@ -86,6 +86,7 @@ mod tests {
         assert_eq!(reply("SMTP error from remote mail server after RCPT TO:<a@b.example>: 550 unrouteable"), Some(550));
         assert_eq!(reply("'550 5.1.1 Recipient address rejected'"), Some(550));
         assert_eq!(reply("421"), Some(421));
+        assert_eq!(reply("host mx.example.net[192.0.2.78] said:550 Unknown user"), Some(550));
     }
 
     #[test]
