@@ -48,7 +48,7 @@ impl fmt::Display for StatusCode {
 }
 
 static STATUS_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^0-9A-Za-z.\-]|(?:^|[^0-9])[0-9]{3}-)([245])\.([0-9]{1,3})\.([0-9]{1,3})(?:$|[^0-9A-Za-z.\-]|\.[^0-9])")
+    Regex::new(r"(?:^|[^0-9A-Za-z.\-]|(?:^|[^0-9])[0-9]{3}-)([245])\.([0-9]{1,3})\.([0-9]{1,3})(?:$|[^0-9A-Za-z.\-]|\.$|\.[^0-9])")
         .expect("status pattern is valid")
 });
 
