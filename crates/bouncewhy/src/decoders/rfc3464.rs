@@ -65,11 +65,13 @@ impl Decoder for Rfc3464 {
 }
 
 /// A DSN may carry a generic `X.0.0` status while its diagnostic names the
-/// specific code: keep the specific one when the classes agree.
+/// specific code: keep the specific one when the classes agree. When the
+/// classes disagree, the remote server's own words are the better witness.
 fn refine_status(status: Option<StatusCode>, diagnostic: &str) -> Option<StatusCode> {
     let from_text = find_status(&normalize(diagnostic)).map(|(code, _)| code);
     match (status, from_text) {
         (Some(s), Some(t)) if s.subject == 0 && s.detail == 0 && s.class == t.class => Some(t),
+        (Some(s), Some(t)) if s.class != t.class => Some(t),
         (None, t) => t,
         (s, _) => s,
     }
@@ -90,59 +92,67 @@ fn inline_fields(body: &str) -> Option<String> {
 type Fields = Vec<(String, String)>;
 
 /// Splits DSN text into the per-message fields and one field list per recipient.
-fn parse_fields(text: &str) -> (Fields, Vec<Fields>) {
+///
+/// Blocks are separated by blank lines; a block that names a recipient
+/// (`Final-Recipient` or `Original-Recipient`, in any position) is a recipient
+/// block, and a block naming several recipients is split at each repeat.
+pub(crate) fn parse_fields(text: &str) -> (Fields, Vec<Fields>) {
     let mut per_message = Fields::new();
     let mut recipients: Vec<Fields> = Vec::new();
-    let mut current: Option<Fields> = None;
-    let mut last: Option<(bool, usize)> = None;
+    for block in blocks(text) {
+        let names_recipient = block.iter().any(|(n, _)| n == "final-recipient" || n == "original-recipient");
+        if !names_recipient {
+            if recipients.is_empty() {
+                per_message.extend(block);
+            } else if let Some(last) = recipients.last_mut() {
+                last.extend(block);
+            }
+            continue;
+        }
+        let mut current = Fields::new();
+        for (name, value) in block {
+            let repeats = (name == "final-recipient" || name == "original-recipient") && has(&current, &name);
+            let final_after_final = name == "original-recipient" && has(&current, "final-recipient")
+                && current.iter().rposition(|(n, _)| n == "final-recipient") != Some(current.len() - 1);
+            if repeats || final_after_final {
+                recipients.push(std::mem::take(&mut current));
+            }
+            current.push((name, value));
+        }
+        recipients.push(current);
+    }
+    (per_message, recipients)
+}
+
+/// Header-like fields grouped by blank lines, with folded lines unfolded.
+fn blocks(text: &str) -> Vec<Fields> {
+    let mut blocks = Vec::new();
+    let mut current = Fields::new();
     for line in text.lines() {
-        if line.starts_with([' ', '\t']) && !line.trim().is_empty() {
-            let target = match last {
-                Some((true, index)) => current.as_mut().and_then(|c| c.get_mut(index)),
-                Some((false, index)) => per_message.get_mut(index),
-                None => None,
-            };
-            if let Some((_, value)) = target {
+        if line.trim().is_empty() {
+            if !current.is_empty() {
+                blocks.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = current.last_mut() {
                 value.push(' ');
                 value.push_str(line.trim());
             }
             continue;
         }
-        let Some((name, value)) = line.split_once(':') else {
-            if line.trim().is_empty() {
-                last = None;
-            }
-            continue;
-        };
-        let name = name.trim().to_ascii_lowercase();
-        if name.is_empty() || name.contains(' ') {
-            continue;
-        }
-        let value = value.trim().to_string();
-        let starts_recipient = match name.as_str() {
-            "final-recipient" => current.as_ref().is_none_or(|c| has(c, "final-recipient")),
-            "original-recipient" => current.as_ref().is_none_or(|c| has(c, "final-recipient") || has(c, "original-recipient")),
-            _ => false,
-        };
-        if starts_recipient {
-            if let Some(done) = current.take() {
-                recipients.push(done);
-            }
-            current = Some(Fields::new());
-        }
-        match current.as_mut() {
-            Some(fields) => {
-                fields.push((name, value));
-                last = Some((true, fields.len() - 1));
-            }
-            None => {
-                per_message.push((name, value));
-                last = Some((false, per_message.len() - 1));
+        if let Some((name, value)) = line.split_once(':') {
+            let name = name.trim().to_ascii_lowercase();
+            if !name.is_empty() && !name.contains(' ') {
+                current.push((name, value.trim().to_string()));
             }
         }
     }
-    recipients.extend(current);
-    (per_message, recipients)
+    if !current.is_empty() {
+        blocks.push(current);
+    }
+    blocks
 }
 
 fn has(fields: &Fields, name: &str) -> bool {
@@ -190,5 +200,18 @@ mod tests {
         assert_eq!(field(&recipients[0], "diagnostic-code"), Some("smtp; 550 5.1.1 <a@example.org>: Recipient address rejected"));
         assert_eq!(field(&recipients[1], "original-recipient"), Some("rfc822;b@example.org"));
         assert_eq!(strip_type("rfc822;b@example.org"), "b@example.org");
+    }
+
+    #[test]
+    fn fields_before_the_recipient_and_original_after_final_stay_together() {
+        let text = "Reporting-MTA: dns; mx.example.net\n\nAction: failed\nStatus: 5.1.1\nFinal-Recipient: rfc822; a@example.org\nOriginal-Recipient: rfc822; A@example.org\nDiagnostic-Code: smtp; 550 no\n";
+        let (_, recipients) = parse_fields(text);
+        assert_eq!(recipients.len(), 1);
+        assert_eq!(field(&recipients[0], "status"), Some("5.1.1"));
+        assert_eq!(field(&recipients[0], "original-recipient"), Some("rfc822; A@example.org"));
+        let final_first = "Final-Recipient: rfc822; a@example.org\nOriginal-Recipient: rfc822;a@example.org\nAction: failed\n\nFinal-Recipient: rfc822; b@example.org\nOriginal-Recipient: rfc822;b@example.org\nAction: failed\n";
+        let (_, recipients) = parse_fields(final_first);
+        assert_eq!(recipients.len(), 2);
+        assert_eq!(field(&recipients[1], "final-recipient"), Some("rfc822; b@example.org"));
     }
 }

@@ -1,6 +1,21 @@
 //! Decoders for bounces written by mail server software (one file per MTA).
 
+mod common;
+mod dragonfly;
+mod exim;
+mod opensmtpd;
+mod postfix;
+mod qmail;
+mod sendmail;
+
 use super::Decoder;
 
 /// This family's decoders, tried in order.
-pub static ALL: &[&dyn Decoder] = &[];
+pub static ALL: &[&dyn Decoder] = &[
+    &exim::Exim,
+    &qmail::Qmail,
+    &dragonfly::DragonFly,
+    &postfix::Postfix,
+    &sendmail::Sendmail,
+    &opensmtpd::OpenSmtpd,
+];

@@ -1,6 +1,62 @@
 //! Decoders for bounces written by mail services and providers (one file per service).
 
+mod amazonses;
+mod exchange;
+mod gmail;
+mod googlegroups;
+mod verizon;
+mod yahoo;
+mod zoho;
+
 use super::Decoder;
+use crate::smtp::status::find_all_status;
+use crate::smtp::{find_reply_code, StatusCode};
 
 /// This family's decoders, tried in order.
-pub static ALL: &[&dyn Decoder] = &[];
+pub static ALL: &[&dyn Decoder] = &[
+    &amazonses::AmazonSes,
+    &googlegroups::GoogleGroups,
+    &gmail::Gmail,
+    &zoho::Zoho,
+    &verizon::Verizon,
+    &yahoo::Yahoo,
+    &exchange::Exchange,
+];
+
+/// The last enhanced status code in `text` (the innermost one when a service
+/// wraps the remote server's reply in its own).
+pub(crate) fn last_status(text: &str) -> Option<StatusCode> {
+    find_all_status(text).last().copied()
+}
+
+/// The last SMTP reply code in `text`.
+pub(crate) fn last_reply(text: &str) -> Option<u16> {
+    let mut offset = 0;
+    let mut last = None;
+    while let Some((code, [_, end])) = find_reply_code(&text[offset..]) {
+        last = Some(code.0);
+        offset += end;
+        if offset >= text.len() {
+            break;
+        }
+    }
+    last
+}
+
+/// Joins lines into one string, collapsing runs of whitespace.
+pub(crate) fn unfold(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text of `body` after the first `marker` (case-insensitive) up to the
+/// first of `ends` (case-insensitive), or to the end.
+pub(crate) fn between<'a>(body: &'a str, marker: &str, ends: &[&str]) -> Option<&'a str> {
+    let lower = body.to_ascii_lowercase();
+    let start = lower.find(&marker.to_ascii_lowercase())? + marker.len();
+    let end = ends
+        .iter()
+        .filter_map(|e| lower[start..].find(&e.to_ascii_lowercase()))
+        .min()
+        .map_or(body.len(), |p| start + p);
+    body.get(start..end)
+}

@@ -1,0 +1,377 @@
+//! Sendmail bounces ("Returned mail: see transcript for details"), also the
+//! old V5/V8 text-only form.
+//!
+//! Keys on "----- The following addresses had permanent fatal errors -----" or
+//! "----- Transcript of session follows -----". The failed list gives the
+//! addresses (`<a@b>` with `(reason: ...)` below); the transcript gives the
+//! server's words: `... while talking to mx.example.net.:`, `>>> RCPT To:<a@b>`
+//! (the command), `<<< 550 5.1.1 <a@b>... User unknown` (the reply), and
+//! `550 5.1.1 <a@b>... User unknown`. When the message also carries a
+//! `message/delivery-status` part, the RFC 3464 decoder reads it and the
+//! transcript fills what the DSN lacks. "Message could not be delivered for N
+//! days" / "...for too long" with "Message will be deleted from queue", and
+//! "Warning: message still undelivered after N hours", are Sendmail's own
+//! notices of giving up (or of delay) because of time: expired.
+
+use super::common::fold;
+use crate::decoders::rfc3464::Rfc3464;
+use crate::decoders::{addresses, Decoder};
+use crate::diagnosis::Reason;
+use crate::engine::Report;
+use crate::message::Mail;
+use crate::smtp::{find_status, normalize};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// The Sendmail decoder.
+pub struct Sendmail;
+
+const FATAL: &str = "----- the following addresses had permanent fatal errors -----";
+const TRANSCRIPT: &str = "----- transcript of session follows -----";
+
+impl Decoder for Sendmail {
+    fn name(&self) -> &'static str {
+        "sendmail"
+    }
+
+    fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
+        let body = mail.body();
+        let lines: Vec<&str> = body.lines().map(unquote).collect();
+        let lower: Vec<String> = lines
+            .iter()
+            .map(|l| l.trim().to_ascii_lowercase())
+            .collect();
+        let fatal = lower.iter().position(|l| l == FATAL);
+        let transcript = lower.iter().position(|l| l == TRANSCRIPT);
+        if fatal.is_none() && transcript.is_none() {
+            return None;
+        }
+        let failed = fatal
+            .map(|at| failed_list(&lines[at + 1..]))
+            .unwrap_or_default();
+        let session: Vec<&str> = transcript
+            .map(|at| {
+                lines[at + 1..]
+                    .iter()
+                    .copied()
+                    .take_while(|l| {
+                        !(l.trim_start().starts_with("-----")
+                            || l.starts_with("--")
+                            || l.starts_with("Reporting-MTA:"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let expired = expiry_notice(&session);
+        let mut reports = Rfc3464.decode(mail).unwrap_or_default();
+        if reports.is_empty() {
+            let mut recipients: Vec<String> = failed.iter().map(|(a, _)| a.clone()).collect();
+            if recipients.is_empty() {
+                for line in &session {
+                    let t = line.trim();
+                    if t.starts_with(['4', '5']) && t.contains("... ") {
+                        if let Some(address) =
+                            addresses(t.split("... ").next().unwrap_or("")).next()
+                        {
+                            if !recipients.iter().any(|r| r.eq_ignore_ascii_case(address)) {
+                                recipients.push(address.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            reports = recipients
+                .into_iter()
+                .map(|r| Report {
+                    recipient: Some(r),
+                    ..Report::default()
+                })
+                .collect();
+        }
+        let single = reports.len() == 1;
+        for report in &mut reports {
+            let recipient = report.recipient.clone().unwrap_or_default();
+            let no_local_part = recipient.split('@').next().is_none_or(str::is_empty);
+            if no_local_part && failed.len() == 1 {
+                report.recipient = Some(failed[0].0.clone());
+            }
+            let recipient = report.recipient.clone().unwrap_or_default();
+            let words = about(&session, &recipient, single);
+            let reason_note = failed
+                .iter()
+                .find(|(a, _)| a.eq_ignore_ascii_case(&recipient))
+                .map(|(_, r)| r.clone());
+            if report.smtp_command.is_none() {
+                report.smtp_command = words.command.clone();
+            }
+            if report.remote_host.is_none() {
+                report.remote_host = words.host.clone();
+            }
+            let dsn_words = report.diagnostic.trim().to_string();
+            let weak = dsn_words.is_empty()
+                || dsn_words.chars().all(|c| c.is_ascii_digit())
+                || dsn_words.contains("Final-Recipient:")
+                || dsn_words.trim_matches(|c| c == '<' || c == '>') == recipient;
+            let text = if words.text.is_empty() {
+                reason_note.clone().unwrap_or_default()
+            } else {
+                words.text.clone()
+            };
+            if weak && !text.is_empty() {
+                report.context = format!("{} {}", dsn_words, fold(&session))
+                    .trim()
+                    .to_string();
+                report.diagnostic = text;
+            } else {
+                report.context = fold(&session);
+            }
+            if let Some(id) = expired.filter(|_| !server_replied(&words.text)) {
+                report
+                    .forced_reason
+                    .get_or_insert((Reason::Expired, id.to_string()));
+            }
+            // A DSN's generic status (X.0.0, or X.4.7 "delivery time expired")
+            // gives way to the specific code of the server's own reply.
+            if let (Some(dsn), Some((said, _))) =
+                (report.status, find_status(&normalize(&words.text)))
+            {
+                let generic =
+                    (dsn.subject == 0 && dsn.detail == 0) || (dsn.subject == 4 && dsn.detail == 7);
+                if generic && dsn.class == said.class && said != dsn {
+                    report.status = Some(said);
+                }
+            }
+        }
+        (!reports.is_empty()).then_some(reports)
+    }
+}
+
+/// A line of a forwarded (quoted) bounce without its `> ` prefix.
+fn unquote(line: &str) -> &str {
+    let mut line = line;
+    while let Some(rest) = line.strip_prefix('>') {
+        if rest.starts_with(">>") || rest.starts_with(">> ") {
+            break;
+        }
+        line = rest.strip_prefix(' ').unwrap_or(rest);
+    }
+    line
+}
+
+/// The addresses of the "permanent fatal errors" list with their `(reason: ...)`.
+fn failed_list(lines: &[&str]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in lines {
+        let t = line.trim();
+        if t.starts_with("-----") {
+            break;
+        }
+        if let Some(reason) = t.strip_prefix("(reason:") {
+            if let Some((_, note)) = out.last_mut() {
+                *note = reason.trim_end_matches(')').trim().to_string();
+            }
+            continue;
+        }
+        if t.starts_with('(') {
+            continue;
+        }
+        if let Some(address) = addresses(t).next() {
+            if !out.iter().any(|(a, _)| a.eq_ignore_ascii_case(address)) {
+                out.push((address.to_string(), String::new()));
+            }
+        }
+    }
+    out
+}
+
+/// Sendmail's notices that it gave up (or is still trying) because of time.
+fn expiry_notice(session: &[&str]) -> Option<&'static str> {
+    let text = fold(session).to_ascii_lowercase();
+    if text.contains("message could not be delivered for")
+        && text.contains("will be deleted from queue")
+    {
+        Some("sendmail.could-not-be-delivered-for")
+    } else if text.contains("message still undelivered after") {
+        Some("sendmail.still-undelivered-after")
+    } else {
+        None
+    }
+}
+
+static REPLY_WITH_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b[45]\d\d(?:[ -][245]\.\d{1,3}\.\d{1,3})?[ :-]+([A-Za-z]\w*)")
+        .expect("reply pattern is valid")
+});
+
+/// True when the words carry a server reply with text (not only a bare code
+/// such as `Deferred: 421`): then the reply, not the time notice, decides.
+fn server_replied(words: &str) -> bool {
+    let mut plain = String::with_capacity(words.len());
+    let mut depth = 0usize;
+    for c in words.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    REPLY_WITH_TEXT
+        .captures_iter(&plain)
+        .any(|c| !c[1].eq_ignore_ascii_case("deferred"))
+}
+
+/// What the transcript says about one recipient.
+#[derive(Default)]
+struct Words {
+    text: String,
+    command: Option<String>,
+    host: Option<String>,
+}
+
+fn about(session: &[&str], recipient: &str, single: bool) -> Words {
+    let needle = recipient.to_ascii_lowercase();
+    // Split into "... while talking to host:" segments.
+    let mut segments: Vec<(Option<String>, Vec<&str>)> = vec![(None, Vec::new())];
+    for line in session {
+        let t = line.trim();
+        let lower = t.to_ascii_lowercase();
+        if let Some(rest) = lower
+            .strip_prefix("... while talking to ")
+            .or_else(|| lower.strip_prefix("while talking to "))
+        {
+            let host = rest.trim_end_matches(':').trim_end_matches('.').to_string();
+            segments.push((Some(host), Vec::new()));
+            continue;
+        }
+        if !t.is_empty() {
+            if let Some((_, lines)) = segments.last_mut() {
+                lines.push(t);
+            }
+        }
+    }
+    segments.retain(|(h, l)| h.is_some() || !l.is_empty());
+    let mentions = |lines: &Vec<&str>| {
+        lines
+            .iter()
+            .any(|l| l.to_ascii_lowercase().contains(&needle))
+    };
+    let chosen = segments
+        .iter()
+        .find(|(_, l)| !needle.is_empty() && mentions(l))
+        .or_else(|| {
+            if single || segments.len() == 1 {
+                segments
+                    .iter()
+                    .find(|(h, _)| h.is_some())
+                    .or(segments.first())
+            } else {
+                None
+            }
+        });
+    let Some((host, lines)) = chosen else {
+        return Words::default();
+    };
+    let mut command = None;
+    let mut last_command = None;
+    let mut replies: Vec<&str> = Vec::new();
+    let mut others: Vec<&str> = Vec::new();
+    let mut in_reply = false;
+    for line in lines {
+        if let Some(cmd) = line.strip_prefix(">>>") {
+            in_reply = false;
+            let word = cmd
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_uppercase();
+            let word = match word.trim_end_matches(':') {
+                "RCPT" => "RCPT",
+                "MAIL" => "MAIL",
+                "DATA" | "." => "DATA",
+                "EHLO" => "EHLO",
+                "HELO" => "HELO",
+                "QUIT" => "QUIT",
+                "STARTTLS" => "STARTTLS",
+                _ => "",
+            };
+            if !word.is_empty() {
+                last_command = Some(word.to_string());
+            }
+            continue;
+        }
+        if let Some(reply) = line.strip_prefix("<<<") {
+            let reply = reply.trim();
+            let error = reply.starts_with(['4', '5']);
+            if error && (replies.is_empty() || in_reply) {
+                if replies.is_empty() {
+                    command.clone_from(&last_command);
+                    if command.is_none() {
+                        command = Some("CONN".to_string());
+                    }
+                }
+                replies.push(reply);
+                in_reply = true;
+            } else {
+                in_reply = false;
+            }
+            continue;
+        }
+        in_reply = false;
+        let lower = line.to_ascii_lowercase();
+        let about_this = needle.is_empty() || lower.contains(&needle) || single;
+        let first_words = replies.is_empty() && others.is_empty();
+        if about_this && (line.starts_with(['4', '5']) || first_words) {
+            others.push(line);
+        }
+    }
+    let mut text: Vec<&str> = replies.clone();
+    for line in others {
+        if !text
+            .iter()
+            .any(|t| t.ends_with(line.split("... ").last().unwrap_or(line)))
+        {
+            text.push(line);
+        }
+    }
+    Words {
+        text: text.join(" "),
+        command,
+        host: host.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limits;
+
+    #[test]
+    fn reads_list_and_transcript() {
+        let raw = "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.com>\nTo: s@example.com\nSubject: Returned mail: see transcript for details\n\nThe original message was received at Thu, 1 Jan 2026 00:00:00 +0000\n\n   ----- The following addresses had permanent fatal errors -----\n<a@example.org>\n    (reason: 550 5.1.1 <a@example.org>... User unknown)\n\n   ----- Transcript of session follows -----\n... while talking to mx.example.org.:\n>>> DATA\n<<< 550 5.1.1 <a@example.org>... User unknown\n550 5.1.1 <a@example.org>... User unknown\n<<< 503 5.0.0 Need RCPT (recipient)\n\n   ----- Original message follows -----\n\nTo: a@example.org\n";
+        let mail = Mail::parse(raw.as_bytes(), &Limits::default()).expect("parses");
+        let reports = Sendmail.decode(&mail).expect("sendmail");
+        assert_eq!(reports.len(), 1);
+        assert_eq!(reports[0].recipient.as_deref(), Some("a@example.org"));
+        assert_eq!(reports[0].smtp_command.as_deref(), Some("DATA"));
+        assert_eq!(reports[0].remote_host.as_deref(), Some("mx.example.org"));
+        assert_eq!(
+            reports[0].diagnostic,
+            "550 5.1.1 <a@example.org>... User unknown"
+        );
+    }
+
+    #[test]
+    fn notices_expiry() {
+        assert!(expiry_notice(&[
+            "Message could not be delivered for 5 days",
+            "Message will be deleted from queue"
+        ])
+        .is_some());
+        assert!(expiry_notice(&["550 5.1.1 <a@example.org>... User unknown"]).is_none());
+        assert!(!server_replied("421 <a@example.org>... Deferred: 421"));
+        assert!(server_replied(
+            "450 4.7.1 <h.example[192.0.2.1]>: Client host rejected"
+        ));
+    }
+}

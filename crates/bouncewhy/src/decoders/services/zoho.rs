@@ -1,0 +1,84 @@
+//! Zoho Mail bounces from `mailer-daemon@mail.zoho.com` (`X-ZohoMail` /
+//! `X-Mailer: Zoho Mail`). After "This message was created automatically by mail
+//! delivery software." each failed recipient has a line (possibly wrapped)
+//! `user@example.org Invalid Address, ERROR_CODE :550, ERROR_CODE :5.1.1 <user@example.org>... User Unknown`;
+//! the returned original follows from `Received:`.
+
+use super::super::Decoder;
+use super::{last_reply, unfold};
+use crate::engine::Report;
+use crate::message::Mail;
+use crate::smtp::status::find_all_status;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// The Zoho Mail decoder.
+pub struct Zoho;
+
+static RECIPIENT_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^([^\s@<>]+@[A-Za-z0-9.\-]+)[ \t]+(\S[^\n]*)$")
+        .expect("zoho line pattern is valid")
+});
+
+impl Decoder for Zoho {
+    fn name(&self) -> &'static str {
+        "zoho"
+    }
+
+    fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
+        let from = mail.from().to_ascii_lowercase();
+        let zoho_headers = mail.header("x-zohomail").is_some()
+            || mail.header("x-mailer").is_some_and(|m| m.contains("Zoho"));
+        if !(from.contains("mailer-daemon@") && (from.contains("zoho") || zoho_headers)) {
+            return None;
+        }
+        let body = mail.body();
+        let start = body.find("delivery software").unwrap_or(0);
+        let end = body[start..]
+            .find("\nReceived:")
+            .map_or(body.len(), |p| start + p + 1);
+        let section = &body[start..end];
+        let matches: Vec<_> = RECIPIENT_LINE
+            .captures_iter(section)
+            .filter_map(|c| Some((c.get(0)?.start(), c.get(1)?.as_str())))
+            .collect();
+        let mut reports: Vec<Report> = Vec::new();
+        for (index, (at, address)) in matches.iter().enumerate() {
+            let stop = matches
+                .get(index + 1)
+                .map_or(section.len(), |(next, _)| *next);
+            let block = &section[at + address.len()..stop];
+            let block = block.split("\n\n").next().unwrap_or(block);
+            let diagnostic = unfold(block);
+            let status = find_all_status(&diagnostic).last().copied();
+            reports.push(Report {
+                recipient: Some(address.to_string()),
+                reply_code: last_reply(&diagnostic),
+                status,
+                diagnostic,
+                ..Report::default()
+            });
+        }
+        (!reports.is_empty()).then_some(reports)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limits;
+
+    #[test]
+    fn one_line_per_recipient() {
+        let raw = "From: mailer-daemon@mail.zoho.com\nSubject: Undelivered Mail Returned to Sender\nX-ZohoMail: x\n\nThis message was created automatically by mail delivery software.\nA message that you sent could not be delivered.\n\na@example.org Invalid Address, ERROR_CODE :550, ERROR_CODE :5.1.1 <a@example.org>... User Unknown\nb@example.org Invalid Address, ERROR_CODE :552, ERROR_CODE :5.2.2 <b@example.org>... Mailbox Full\n\n\nReceived:from mail.zoho.com by mx.zohomail.com\nTo: <a@example.org>\n";
+        let mail = Mail::parse(raw.as_bytes(), &Limits::default()).expect("parses");
+        let reports = Zoho.decode(&mail).expect("decoded");
+        assert_eq!(reports.len(), 2);
+        assert_eq!(reports[1].recipient.as_deref(), Some("b@example.org"));
+        assert_eq!(
+            reports[1].status.map(|s| s.to_string()).as_deref(),
+            Some("5.2.2")
+        );
+        assert!(!reports[0].diagnostic.contains("Mailbox Full"));
+    }
+}
