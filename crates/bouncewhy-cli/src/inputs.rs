@@ -57,7 +57,9 @@ fn walk(path: &Path, visited: &mut HashSet<PathBuf>, out: &mut Vec<Result<PathBu
     };
     entries.sort();
     for entry in entries {
-        let hidden = entry.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        let hidden = entry
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
         if !hidden {
             walk(&entry, visited, out);
         }
@@ -66,7 +68,11 @@ fn walk(path: &Path, visited: &mut HashSet<PathBuf>, out: &mut Vec<Result<PathBu
 
 /// Opens one file (or stdin) and yields its messages; a gzip file is
 /// decompressed up to `max_decompressed` bytes.
-pub fn messages(path: &Path, max_message: usize, max_decompressed: u64) -> Box<dyn Iterator<Item = Source> + Send> {
+pub fn messages(
+    path: &Path,
+    max_message: usize,
+    max_decompressed: u64,
+) -> Box<dyn Iterator<Item = Source> + Send> {
     let name = path.display().to_string();
     let reader: Box<dyn Read + Send> = if path == Path::new("-") {
         Box::new(std::io::stdin())
@@ -77,7 +83,10 @@ pub fn messages(path: &Path, max_message: usize, max_decompressed: u64) -> Box<d
         }
     };
     let mut buffered = BufReader::with_capacity(1 << 16, reader);
-    let is_gzip = buffered.fill_buf().map(|b| b.starts_with(&[0x1f, 0x8b])).unwrap_or(false);
+    let is_gzip = buffered
+        .fill_buf()
+        .map(|b| b.starts_with(&[0x1f, 0x8b]))
+        .unwrap_or(false);
     let mut buffered: Box<dyn BufRead + Send> = if is_gzip {
         Box::new(BufReader::new(LimitedRead {
             inner: MultiGzDecoder::new(buffered),
@@ -92,17 +101,22 @@ pub fn messages(path: &Path, max_message: usize, max_decompressed: u64) -> Box<d
         Err(error) => return single(name, Err(error.to_string())),
     };
     if is_mbox {
-        return Box::new(
-            MboxReader::new(buffered, max_message)
-                .enumerate()
-                .map(move |(index, bytes)| Source { name: format!("{name}#{}", index + 1), bytes }),
-        );
+        return Box::new(MboxReader::new(buffered, max_message).enumerate().map(
+            move |(index, bytes)| Source {
+                name: format!("{name}#{}", index + 1),
+                bytes,
+            },
+        ));
     }
     let mut bytes = Vec::new();
-    let result = buffered.take(max_message as u64 + 1).read_to_end(&mut bytes);
+    let result = buffered
+        .take(max_message as u64 + 1)
+        .read_to_end(&mut bytes);
     let bytes = match result {
         Err(error) => Err(error.to_string()),
-        Ok(_) if bytes.len() > max_message => Err(format!("message is over the limit of {max_message} bytes")),
+        Ok(_) if bytes.len() > max_message => {
+            Err(format!("message is over the limit of {max_message} bytes"))
+        }
         Ok(_) => Ok(bytes),
     };
     single(name, bytes)
@@ -123,7 +137,10 @@ impl<R: Read> Read for LimitedRead<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let read = self.inner.read(buf)?;
         if read as u64 > self.left {
-            return Err(std::io::Error::other(format!("decompressed data is over the limit of {} bytes", self.limit)));
+            return Err(std::io::Error::other(format!(
+                "decompressed data is over the limit of {} bytes",
+                self.limit
+            )));
         }
         self.left -= read as u64;
         Ok(read)

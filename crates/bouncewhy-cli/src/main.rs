@@ -17,7 +17,9 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Explain(args) => cmd::explain::run(&cli.global, args),
         Command::Decode(args) => cmd::decode::run(&cli.global, args),
-        Command::Pack { command: PackCommand::Check { files } } => cmd::pack::check(files),
+        Command::Pack {
+            command: PackCommand::Check { files },
+        } => cmd::pack::check(files),
     };
     match result {
         Ok(code) => code,

@@ -20,13 +20,20 @@ pub struct MboxReader<R> {
 impl<R: BufRead> MboxReader<R> {
     /// A splitter over `reader`.
     pub fn new(reader: R, max_bytes: usize) -> Self {
-        MboxReader { reader, max_bytes, line: Vec::new(), pending_separator: false, done: false }
+        MboxReader {
+            reader,
+            max_bytes,
+            line: Vec::new(),
+            pending_separator: false,
+            done: false,
+        }
     }
 
     fn read_line(&mut self) -> std::io::Result<bool> {
         self.line.clear();
         let limit = self.max_bytes as u64 + 2;
-        let read = std::io::Read::take(&mut self.reader, limit).read_until(b'\n', &mut self.line)?;
+        let read =
+            std::io::Read::take(&mut self.reader, limit).read_until(b'\n', &mut self.line)?;
         Ok(read > 0)
     }
 }
@@ -69,7 +76,11 @@ impl<R: BufRead> Iterator for MboxReader<R> {
             }
             started = true;
             let blank = self.line.iter().all(|b| b.is_ascii_whitespace());
-            let content: &[u8] = if self.line.starts_with(b">From ") { &self.line[1..] } else { &self.line };
+            let content: &[u8] = if self.line.starts_with(b">From ") {
+                &self.line[1..]
+            } else {
+                &self.line
+            };
             if !oversized {
                 if message.len() + content.len() > self.max_bytes {
                     oversized = true;
@@ -81,9 +92,14 @@ impl<R: BufRead> Iterator for MboxReader<R> {
             previous_blank = blank;
         }
         if oversized {
-            return Some(Err(format!("message is over the limit of {} bytes", self.max_bytes)));
+            return Some(Err(format!(
+                "message is over the limit of {} bytes",
+                self.max_bytes
+            )));
         }
-        while message.last().is_some_and(|b| *b == b'\n' || *b == b'\r') && message.ends_with(b"\n\n") {
+        while message.last().is_some_and(|b| *b == b'\n' || *b == b'\r')
+            && message.ends_with(b"\n\n")
+        {
             message.pop();
         }
         if message.iter().all(u8::is_ascii_whitespace) {
@@ -103,7 +119,9 @@ mod tests {
     use super::*;
 
     fn split(text: &str) -> Vec<String> {
-        MboxReader::new(text.as_bytes(), 1 << 20).map(|m| String::from_utf8(m.expect("reads")).expect("utf8")).collect()
+        MboxReader::new(text.as_bytes(), 1 << 20)
+            .map(|m| String::from_utf8(m.expect("reads")).expect("utf8"))
+            .collect()
     }
 
     #[test]
@@ -122,6 +140,9 @@ mod tests {
         let items: Vec<Item> = MboxReader::new(mbox.as_bytes(), 50).collect();
         assert_eq!(items.len(), 2);
         assert!(items[0].is_err());
-        assert_eq!(items[1].as_deref().expect("second is fine"), b"Subject: small\n\nok\n");
+        assert_eq!(
+            items[1].as_deref().expect("second is fine"),
+            b"Subject: small\n\nok\n"
+        );
     }
 }

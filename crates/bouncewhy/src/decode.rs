@@ -14,7 +14,9 @@ impl Engine {
     pub fn decode(&self, raw: &[u8], lang: &str) -> Result<Vec<Diagnosis>, Error> {
         let mail = Mail::parse(raw, self.limits())?;
         for decoder in decoders() {
-            let Some(mut reports) = decoder.decode(&mail) else { continue };
+            let Some(mut reports) = decoder.decode(&mail) else {
+                continue;
+            };
             reports.truncate(self.limits().max_recipients);
             let sender = mail
                 .original_header("return-path")
@@ -22,14 +24,19 @@ impl Engine {
                 .and_then(first_address)
                 .map(str::to_string);
             let subject = mail.original_header("subject").map(str::to_string);
-            let message_id = mail
-                .original_header("message-id")
-                .map(|id| id.trim().trim_start_matches('<').trim_end_matches('>').to_string());
+            let message_id = mail.original_header("message-id").map(|id| {
+                id.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            });
             let timestamp = mail.header("date").map(str::to_string);
             return Ok(reports
                 .into_iter()
                 .map(|mut report| {
-                    report.decoded_by.get_or_insert_with(|| decoder.name().to_string());
+                    report
+                        .decoded_by
+                        .get_or_insert_with(|| decoder.name().to_string());
                     if report.sender.is_none() {
                         report.sender.clone_from(&sender);
                     }
@@ -70,20 +77,36 @@ impl Engine {
 /// True when pasted text looks like a whole email (a header section first)
 /// rather than a single server reply.
 pub fn looks_like_email(text: &str) -> bool {
-    let head: Vec<&str> = text.trim_start().lines().take_while(|l| !l.trim().is_empty()).take(200).collect();
+    let head: Vec<&str> = text
+        .trim_start()
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .take(200)
+        .collect();
     let header_like = head
         .iter()
         .filter(|line| {
             line.split_once(':').is_some_and(|(name, _)| {
-                !name.is_empty() && name.len() < 40 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                !name.is_empty()
+                    && name.len() < 40
+                    && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
             })
         })
         .count();
     let known = head.iter().any(|line| {
         let lower = line.to_ascii_lowercase();
-        ["from:", "subject:", "received:", "content-type:", "return-path:", "date:", "message-id:", "to:"]
-            .iter()
-            .any(|h| lower.starts_with(h))
+        [
+            "from:",
+            "subject:",
+            "received:",
+            "content-type:",
+            "return-path:",
+            "date:",
+            "message-id:",
+            "to:",
+        ]
+        .iter()
+        .any(|h| lower.starts_with(h))
     });
     known && header_like >= 2
 }

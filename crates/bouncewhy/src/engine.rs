@@ -116,7 +116,11 @@ impl EngineBuilder {
             expanded.push((pack, user));
         }
         let rules = RuleSet::compile(&expanded)?;
-        Ok(Engine { rules, knowledge, limits: self.limits })
+        Ok(Engine {
+            rules,
+            knowledge,
+            limits: self.limits,
+        })
     }
 }
 
@@ -155,7 +159,10 @@ impl Engine {
     /// Diagnoses one pasted SMTP error or log line, with the explanation in `lang`.
     pub fn explain(&self, text: &str, lang: &str) -> Result<Diagnosis, Error> {
         check_text(text, self.limits.max_explain_bytes)?;
-        let report = Report { diagnostic: text.to_string(), ..Report::default() };
+        let report = Report {
+            diagnostic: text.to_string(),
+            ..Report::default()
+        };
         let mut diagnosis = self.diagnose(&report, lang);
         diagnosis.source = Some("text".into());
         Ok(diagnosis)
@@ -164,13 +171,27 @@ impl Engine {
     /// Classifies one recipient's report and explains it in `lang`.
     pub fn diagnose(&self, report: &Report, lang: &str) -> Diagnosis {
         let diagnostic = normalize(&report.diagnostic);
-        let status = report.status.or_else(|| find_status(&diagnostic).map(|(code, _)| code));
+        let status = report
+            .status
+            .or_else(|| find_status(&diagnostic).map(|(code, _)| code));
         let status_text = status.map(|s| s.to_string());
-        let reply_code = report.reply_code.or_else(|| find_reply_code(&diagnostic).map(|(code, _)| code.0));
+        let reply_code = report
+            .reply_code
+            .or_else(|| find_reply_code(&diagnostic).map(|(code, _)| code.0));
         let reply_text = reply_code.map(|r| r.to_string());
-        let command = report.smtp_command.clone().or_else(|| find_command(&diagnostic).map(str::to_string));
-        let recipient_domain = report.recipient.as_deref().and_then(|r| r.rsplit_once('@')).map(|(_, d)| d);
-        let hosts: Vec<&str> = [report.remote_host.as_deref(), recipient_domain].into_iter().flatten().collect();
+        let command = report
+            .smtp_command
+            .clone()
+            .or_else(|| find_command(&diagnostic).map(str::to_string));
+        let recipient_domain = report
+            .recipient
+            .as_deref()
+            .and_then(|r| r.rsplit_once('@'))
+            .map(|(_, d)| d);
+        let hosts: Vec<&str> = [report.remote_host.as_deref(), recipient_domain]
+            .into_iter()
+            .flatten()
+            .collect();
         let context = Context {
             status: status_text.as_deref(),
             reply_code: reply_text.as_deref(),
@@ -182,7 +203,10 @@ impl Engine {
         let mut found_in_context: Option<String> = None;
         if found.is_none_or(|hit| hit.rule.tier >= PackKind::Status) && !report.context.is_empty() {
             let surrounding = normalize(&report.context);
-            if let Some(hit) = self.rules.find_filtered(&surrounding, &context, |rule| rule.tier < PackKind::Status) {
+            if let Some(hit) = self
+                .rules
+                .find_filtered(&surrounding, &context, |rule| rule.tier < PackKind::Status)
+            {
                 found_in_context = hit.span.map(|[s, e]| surrounding[s..e].to_string());
                 found = Some(hit);
             }
@@ -190,7 +214,12 @@ impl Engine {
         let (reason, evidence, rule) = match (&report.forced_reason, found) {
             (Some((reason, id)), _) => (
                 *reason,
-                Some(Evidence { rule: id.clone(), pack: "decoder".into(), matched: None, span: None }),
+                Some(Evidence {
+                    rule: id.clone(),
+                    pack: "decoder".into(),
+                    matched: None,
+                    span: None,
+                }),
                 None,
             ),
             (None, Some(hit)) => (
@@ -201,7 +230,11 @@ impl Engine {
                     matched: found_in_context
                         .clone()
                         .or_else(|| hit.span.map(|[s, e]| diagnostic[s..e].to_string())),
-                    span: if found_in_context.is_some() { None } else { hit.span },
+                    span: if found_in_context.is_some() {
+                        None
+                    } else {
+                        hit.span
+                    },
                 }),
                 Some(hit.rule),
             ),
@@ -209,13 +242,19 @@ impl Engine {
         };
         let spec = rule.map(|r| &r.spec);
         let defaults = self.knowledge.defaults(reason);
-        let code_class = status.map(|s| s.class).or(reply_code.map(|r| (r / 100) as u8));
-        let permanent = spec.and_then(|s| s.permanent).unwrap_or(match (reason, code_class) {
-            (Reason::Delivered | Reason::Vacation | Reason::Feedback, _) => false,
-            (_, Some(class)) if reason != Reason::Undefined || class != 2 => class == 5,
-            _ => defaults.permanent,
-        });
-        let hard_bounce = spec.and_then(|s| s.hard_bounce).unwrap_or_else(|| reason.is_hard_bounce(permanent));
+        let code_class = status
+            .map(|s| s.class)
+            .or(reply_code.map(|r| (r / 100) as u8));
+        let permanent = spec
+            .and_then(|s| s.permanent)
+            .unwrap_or(match (reason, code_class) {
+                (Reason::Delivered | Reason::Vacation | Reason::Feedback, _) => false,
+                (_, Some(class)) if reason != Reason::Undefined || class != 2 => class == 5,
+                _ => defaults.permanent,
+            });
+        let hard_bounce = spec
+            .and_then(|s| s.hard_bounce)
+            .unwrap_or_else(|| reason.is_hard_bounce(permanent));
         let retry = spec.and_then(|s| s.retry).unwrap_or(if !permanent {
             Retry::Later
         } else if hard_bounce {
@@ -223,9 +262,19 @@ impl Engine {
         } else {
             Retry::AfterFix
         });
-        let advice = spec.and_then(|s| s.advice.clone().or_else(|| self.knowledge.has_advice(&s.id).then(|| s.id.clone())));
-        let links = spec.and_then(|s| s.source.clone()).filter(|s| s.starts_with("http")).into_iter().collect();
-        let explanation: Explanation = self.knowledge.explain(lang, reason, advice.as_deref(), links);
+        let advice = spec.and_then(|s| {
+            s.advice
+                .clone()
+                .or_else(|| self.knowledge.has_advice(&s.id).then(|| s.id.clone()))
+        });
+        let links = spec
+            .and_then(|s| s.source.clone())
+            .filter(|s| s.starts_with("http"))
+            .into_iter()
+            .collect();
+        let explanation: Explanation =
+            self.knowledge
+                .explain(lang, reason, advice.as_deref(), links);
 
         Diagnosis {
             source: None,
@@ -262,7 +311,9 @@ impl Engine {
 
 /// Lower-cases the domain of an address and strips angle brackets and quotes.
 pub fn normalize_address(address: &str) -> String {
-    let trimmed = address.trim().trim_matches(|c| matches!(c, '<' | '>' | '"' | '\'' | ' '));
+    let trimmed = address
+        .trim()
+        .trim_matches(|c| matches!(c, '<' | '>' | '"' | '\'' | ' '));
     match trimmed.rsplit_once('@') {
         Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
         None => trimmed.to_string(),
@@ -272,18 +323,28 @@ pub fn normalize_address(address: &str) -> String {
 /// Rejects empty, oversized and binary input with a clear error.
 pub fn check_text(text: &str, limit: usize) -> Result<(), Error> {
     if text.len() > limit {
-        return Err(Error::TooLarge { size: text.len(), limit });
+        return Err(Error::TooLarge {
+            size: text.len(),
+            limit,
+        });
     }
     if text.trim().is_empty() {
         return Err(Error::EmptyInput);
     }
     if text.contains('\0') {
-        return Err(Error::Binary { reason: "it contains NUL bytes".into() });
+        return Err(Error::Binary {
+            reason: "it contains NUL bytes".into(),
+        });
     }
     let total = text.chars().count();
-    let odd = text.chars().filter(|&c| c == '\u{FFFD}' || (c.is_control() && !c.is_whitespace())).count();
+    let odd = text
+        .chars()
+        .filter(|&c| c == '\u{FFFD}' || (c.is_control() && !c.is_whitespace()))
+        .count();
     if odd * 10 > total {
-        return Err(Error::Binary { reason: format!("{odd} of {total} characters are control or undecodable bytes") });
+        return Err(Error::Binary {
+            reason: format!("{odd} of {total} characters are control or undecodable bytes"),
+        });
     }
     Ok(())
 }

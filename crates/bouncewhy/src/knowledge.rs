@@ -72,8 +72,10 @@ pub struct Knowledge {
 impl Knowledge {
     /// Reads the reason defaults file (`packs/core/reasons.toml`).
     pub fn set_defaults_toml(&mut self, origin: &str, text: &str) -> Result<(), crate::Error> {
-        let file: ReasonFile =
-            toml::from_str(text).map_err(|e| crate::Error::Pack { origin: origin.into(), message: e.to_string() })?;
+        let file: ReasonFile = toml::from_str(text).map_err(|e| crate::Error::Pack {
+            origin: origin.into(),
+            message: e.to_string(),
+        })?;
         for (name, defaults) in file.reason {
             let reason = Reason::parse(&name).ok_or_else(|| crate::Error::Pack {
                 origin: origin.into(),
@@ -85,25 +87,38 @@ impl Knowledge {
     }
 
     /// Adds a language file's texts (`packs/texts/<lang>.toml`).
-    pub fn add_language_toml(&mut self, lang: &str, origin: &str, text: &str) -> Result<(), crate::Error> {
-        let set: TextSet =
-            toml::from_str(text).map_err(|e| crate::Error::Pack { origin: origin.into(), message: e.to_string() })?;
+    pub fn add_language_toml(
+        &mut self,
+        lang: &str,
+        origin: &str,
+        text: &str,
+    ) -> Result<(), crate::Error> {
+        let set: TextSet = toml::from_str(text).map_err(|e| crate::Error::Pack {
+            origin: origin.into(),
+            message: e.to_string(),
+        })?;
         self.add_texts(lang, set);
         Ok(())
     }
 
     /// Adds texts for a language on top of what is there.
     pub fn add_texts(&mut self, lang: &str, set: TextSet) {
-        self.languages.entry(lang.to_string()).or_default().overlay(set);
+        self.languages
+            .entry(lang.to_string())
+            .or_default()
+            .overlay(set);
     }
 
     /// The defaults of a reason (every reason has them once the built-ins are loaded).
     pub fn defaults(&self, reason: Reason) -> ReasonDefaults {
-        self.defaults.get(&reason).copied().unwrap_or(ReasonDefaults {
-            category: Category::Server,
-            who_acts: WhoActs::SenderAdmin,
-            permanent: true,
-        })
+        self.defaults
+            .get(&reason)
+            .copied()
+            .unwrap_or(ReasonDefaults {
+                category: Category::Server,
+                who_acts: WhoActs::SenderAdmin,
+                permanent: true,
+            })
     }
 
     /// The languages that have texts.
@@ -126,20 +141,50 @@ impl Knowledge {
 
     /// True when some language has advice under `key`.
     pub fn has_advice(&self, key: &str) -> bool {
-        self.languages.values().any(|set| set.advice.contains_key(key))
+        self.languages
+            .values()
+            .any(|set| set.advice.contains_key(key))
     }
 
     /// Builds the explanation for a reason (and optional advice key) in `lang`,
     /// falling back field by field to English.
-    pub fn explain(&self, lang: &str, reason: Reason, advice: Option<&str>, links: Vec<String>) -> Explanation {
-        let used_lang = if self.languages.contains_key(lang) { lang } else { "en" };
+    pub fn explain(
+        &self,
+        lang: &str,
+        reason: Reason,
+        advice: Option<&str>,
+        links: Vec<String>,
+    ) -> Explanation {
+        let used_lang = if self.languages.contains_key(lang) {
+            lang
+        } else {
+            "en"
+        };
         let order = [used_lang, "en"];
         let advice_text = |l: &str| advice.and_then(|key| self.languages.get(l)?.advice.get(key));
-        let reason_text = |l: &str| self.languages.get(l).and_then(|t| t.reason.get(reason.as_str()));
-        let texts = || order.iter().flat_map(|l| [advice_text(l), reason_text(l)]).flatten();
+        let reason_text = |l: &str| {
+            self.languages
+                .get(l)
+                .and_then(|t| t.reason.get(reason.as_str()))
+        };
+        let texts = || {
+            order
+                .iter()
+                .flat_map(|l| [advice_text(l), reason_text(l)])
+                .flatten()
+        };
         let summary = texts().find_map(|t| t.summary.clone()).unwrap_or_default();
         let detail = texts().find_map(|t| t.detail.clone()).unwrap_or_default();
-        let fix = texts().find(|t| !t.fix.is_empty()).map(|t| t.fix.clone()).unwrap_or_default();
-        Explanation { lang: used_lang.to_string(), summary, detail, fix, links }
+        let fix = texts()
+            .find(|t| !t.fix.is_empty())
+            .map(|t| t.fix.clone())
+            .unwrap_or_default();
+        Explanation {
+            lang: used_lang.to_string(),
+            summary,
+            detail,
+            fix,
+            links,
+        }
     }
 }

@@ -31,7 +31,10 @@ impl Mail {
     /// Parses raw bytes within `limits`.
     pub fn parse(raw: &[u8], limits: &Limits) -> Result<Mail, Error> {
         if raw.len() > limits.max_message_bytes {
-            return Err(Error::TooLarge { size: raw.len(), limit: limits.max_message_bytes });
+            return Err(Error::TooLarge {
+                size: raw.len(),
+                limit: limits.max_message_bytes,
+            });
         }
         if raw.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::EmptyInput);
@@ -52,7 +55,10 @@ impl Mail {
         }
         let mut mail = Mail {
             headers,
-            is_mime: message.root_part().content_type().is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart")),
+            is_mime: message
+                .root_part()
+                .content_type()
+                .is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart")),
             ..Mail::default()
         };
         mail.collect_parts(&message, 0, limits);
@@ -95,7 +101,11 @@ impl Mail {
                 }
                 continue;
             }
-            let text = if content_type == "text/html" { html_to_text(&text) } else { text };
+            let text = if content_type == "text/html" {
+                html_to_text(&text)
+            } else {
+                text
+            };
             let text = truncate_at_char(text, budget.min(limits.max_scan_bytes));
             budget = budget.saturating_sub(text.len());
             self.parts.push(Part { content_type, text });
@@ -107,12 +117,18 @@ impl Mail {
 
     /// The first top-level header with this (lower-case) name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The first header of the returned original with this (lower-case) name.
     pub fn original_header(&self, name: &str) -> Option<&str> {
-        self.original_headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.original_headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The Subject header, or "".
@@ -229,7 +245,10 @@ pub fn html_to_text(html: &str) -> String {
     while index < bytes.len() {
         if bytes[index] == b'<' {
             let rest = &lower[index..];
-            let skip_to = |closing: &str| rest.find(closing).map_or(bytes.len(), |p| index + p + closing.len());
+            let skip_to = |closing: &str| {
+                rest.find(closing)
+                    .map_or(bytes.len(), |p| index + p + closing.len())
+            };
             if rest.starts_with("<script") {
                 index = skip_to("</script>");
                 continue;
@@ -240,9 +259,12 @@ pub fn html_to_text(html: &str) -> String {
             }
             let end = rest.find('>').map_or(bytes.len(), |p| index + p + 1);
             let tag = &lower[index..end.min(lower.len())];
-            if ["<br", "<p", "</p", "<div", "</div", "<tr", "</tr", "<li", "<h", "</h", "<table", "</table"]
-                .iter()
-                .any(|t| tag.starts_with(t))
+            if [
+                "<br", "<p", "</p", "<div", "</div", "<tr", "</tr", "<li", "<h", "</h", "<table",
+                "</table",
+            ]
+            .iter()
+            .any(|t| tag.starts_with(t))
             {
                 out.push('\n');
             } else if tag.starts_with("<td") || tag.starts_with("<th") {
@@ -281,14 +303,20 @@ mod tests {
         let mail = Mail::parse(raw, &Limits::default()).expect("parses");
         assert_eq!(mail.subject(), "Undelivered Mail");
         assert!(mail.is_mime);
-        assert!(mail.part("message/delivery-status").expect("dsn part").text.contains("Status: 5.1.1"));
+        assert!(mail
+            .part("message/delivery-status")
+            .expect("dsn part")
+            .text
+            .contains("Status: 5.1.1"));
         assert_eq!(mail.original_header("subject"), Some("Hello"));
         assert!(mail.body().contains("could not deliver"));
     }
 
     #[test]
     fn html_becomes_text() {
-        let text = html_to_text("<p>Delivery&nbsp;failed</p><script>alert(1)</script><div>550 &lt;a@b&gt;</div>");
+        let text = html_to_text(
+            "<p>Delivery&nbsp;failed</p><script>alert(1)</script><div>550 &lt;a@b&gt;</div>",
+        );
         assert!(text.contains("Delivery failed"));
         assert!(text.contains("550 <a@b>"));
         assert!(!text.contains("alert"));

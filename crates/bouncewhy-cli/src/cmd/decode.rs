@@ -21,35 +21,59 @@ enum Outcome {
 
 /// Runs `decode`.
 pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError> {
-    let mut limits = bouncewhy::Limits::default();
-    limits.max_message_bytes = args.max_message_bytes;
+    let limits = bouncewhy::Limits {
+        max_message_bytes: args.max_message_bytes,
+        ..bouncewhy::Limits::default()
+    };
     let engine = engine(global)?.with_limits(limits);
     let lang = language(global);
     let stdout = std::io::stdout();
-    let format = args.format.unwrap_or(if stdout.is_terminal() { Format::Text } else { Format::Jsonl });
-    let color = format == Format::Text && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let format = args.format.unwrap_or(if stdout.is_terminal() {
+        Format::Text
+    } else {
+        Format::Jsonl
+    });
+    let color =
+        format == Format::Text && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .map_err(|e| CliError::new(format!("cannot start worker threads: {e}")))?;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut counts = Counts::default();
-    let mut printer = Printer { format, color, first_json: true };
+    let mut printer = Printer {
+        format,
+        color,
+        first_json: true,
+    };
     printer.start(&mut out)?;
 
     let files = inputs::files(&args.paths);
-    let mut sources = files.into_iter().flat_map(|file| -> Box<dyn Iterator<Item = Source> + Send> {
-        match file {
-            Ok(path) => inputs::messages(&path, args.max_message_bytes, args.max_decompressed_bytes),
-            Err(error) => Box::new(std::iter::once(Source { name: String::new(), bytes: Err(error) })),
-        }
-    });
+    let mut sources =
+        files
+            .into_iter()
+            .flat_map(|file| -> Box<dyn Iterator<Item = Source> + Send> {
+                match file {
+                    Ok(path) => {
+                        inputs::messages(&path, args.max_message_bytes, args.max_decompressed_bytes)
+                    }
+                    Err(error) => Box::new(std::iter::once(Source {
+                        name: String::new(),
+                        bytes: Err(error),
+                    })),
+                }
+            });
     loop {
         let batch: Vec<Source> = sources.by_ref().take(BATCH).collect();
         if batch.is_empty() {
             break;
         }
-        let outcomes: Vec<Outcome> = pool.install(|| batch.par_iter().map(|source| decode_one(&engine, source, &lang)).collect());
+        let outcomes: Vec<Outcome> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|source| decode_one(&engine, source, &lang))
+                .collect()
+        });
         for (source, outcome) in batch.iter().zip(outcomes) {
             counts.messages += 1;
             match outcome {
@@ -65,7 +89,11 @@ pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError>
                 Outcome::Decoded(diagnoses) if diagnoses.is_empty() => {
                     counts.not_bounces += 1;
                     if args.all {
-                        printer.write(&mut out, &not_a_bounce(&source.name, &engine, &lang), engine.knowledge())?;
+                        printer.write(
+                            &mut out,
+                            &not_a_bounce(&source.name, &engine, &lang),
+                            engine.knowledge(),
+                        )?;
                     }
                 }
                 Outcome::Decoded(diagnoses) => {
@@ -85,7 +113,11 @@ pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError>
         "bouncewhy: {} messages: {} bounces ({} recipients), {} not bounces, {} failed",
         counts.messages, counts.bounces, counts.recipients, counts.not_bounces, counts.failed
     );
-    Ok(if counts.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if counts.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[derive(Default)]
@@ -110,7 +142,9 @@ fn decode_one(engine: &Engine, source: &Source, lang: &str) -> Outcome {
             Outcome::Decoded(diagnoses)
         }
         Ok(Err(error)) => Outcome::Failed(error.to_string()),
-        Err(_) => Outcome::Failed("internal error while decoding this message (please report it)".into()),
+        Err(_) => {
+            Outcome::Failed("internal error while decoding this message (please report it)".into())
+        }
     }
 }
 
@@ -142,7 +176,12 @@ impl Printer {
         }
     }
 
-    fn write(&mut self, out: &mut impl Write, d: &Diagnosis, knowledge: &bouncewhy::knowledge::Knowledge) -> std::io::Result<()> {
+    fn write(
+        &mut self,
+        out: &mut impl Write,
+        d: &Diagnosis,
+        knowledge: &bouncewhy::knowledge::Knowledge,
+    ) -> std::io::Result<()> {
         match self.format {
             Format::Jsonl => output::json::write_line(out, d),
             Format::Json => {

@@ -15,8 +15,11 @@ pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<ExitCode, CliError
     } else {
         args.text.join(" ")
     };
-    let inputs: Vec<&str> =
-        if args.each_line { text.lines().filter(|l| !l.trim().is_empty()).collect() } else { vec![text.as_str()] };
+    let inputs: Vec<&str> = if args.each_line {
+        text.lines().filter(|l| !l.trim().is_empty()).collect()
+    } else {
+        vec![text.as_str()]
+    };
     let stdout = std::io::stdout();
     let color = !args.json && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -52,9 +55,14 @@ pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<ExitCode, CliError
 /// Reads standard input up to `limit` bytes (one more to detect overflow), decoding lossily.
 fn read_stdin(limit: usize) -> Result<String, CliError> {
     let mut bytes = Vec::new();
-    std::io::stdin().lock().take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    std::io::stdin()
+        .lock()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)?;
     if bytes.len() > limit {
-        return Err(CliError::new(format!("the input is over the limit of {limit} bytes")));
+        return Err(CliError::new(format!(
+            "the input is over the limit of {limit} bytes"
+        )));
     }
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -18,7 +18,10 @@ pub struct CliError {
 impl CliError {
     /// An error with a message.
     pub fn new(message: impl Into<String>) -> Self {
-        CliError { message: message.into(), broken_pipe: false }
+        CliError {
+            message: message.into(),
+            broken_pipe: false,
+        }
     }
 
     /// True when the reader of our output went away (`| head`): not an error.
@@ -35,7 +38,10 @@ impl fmt::Display for CliError {
 
 impl From<std::io::Error> for CliError {
     fn from(error: std::io::Error) -> Self {
-        CliError { broken_pipe: error.kind() == std::io::ErrorKind::BrokenPipe, message: error.to_string() }
+        CliError {
+            broken_pipe: error.kind() == std::io::ErrorKind::BrokenPipe,
+            message: error.to_string(),
+        }
     }
 }
 
@@ -65,7 +71,14 @@ pub fn language(global: &GlobalArgs) -> String {
             .find(|value| !value.is_empty())
             .filter(|value| value != "C" && value != "POSIX")
     };
-    let tag = global.lang.clone().or_else(from_locale).unwrap_or_else(|| "en".into());
+    let tag = global
+        .lang
+        .clone()
+        .or_else(from_locale)
+        .unwrap_or_else(|| "en".into());
     let base = tag.split(['.', '@']).next().unwrap_or("en");
-    base.split(['-', '_']).next().unwrap_or("en").to_ascii_lowercase()
+    base.split(['-', '_'])
+        .next()
+        .unwrap_or("en")
+        .to_ascii_lowercase()
 }

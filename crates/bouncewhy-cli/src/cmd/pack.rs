@@ -28,8 +28,14 @@ pub fn check(files: &[PathBuf]) -> Result<ExitCode, CliError> {
                 continue;
             }
         };
-        let failures = bouncewhy::rules::check::examples(&engine, |rule| rule.tier == PackKind::User);
-        let rules = engine.rules().rules().iter().filter(|r| r.tier == PackKind::User).count();
+        let failures =
+            bouncewhy::rules::check::examples(&engine, |rule| rule.tier == PackKind::User);
+        let rules = engine
+            .rules()
+            .rules()
+            .iter()
+            .filter(|r| r.tier == PackKind::User)
+            .count();
         for failure in &failures {
             println!("{name}: {failure}");
         }
@@ -38,5 +44,9 @@ pub fn check(files: &[PathBuf]) -> Result<ExitCode, CliError> {
             println!("{name}: ok, {rules} rules, every example matches its rule");
         }
     }
-    Ok(if problems == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }

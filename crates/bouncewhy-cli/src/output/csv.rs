@@ -4,8 +4,24 @@ use bouncewhy::Diagnosis;
 use std::io::Write;
 
 const COLUMNS: &[&str] = &[
-    "source", "recipient", "reason", "permanent", "hard_bounce", "category", "who_acts", "retry", "retry_after_s",
-    "reply_code", "status", "smtp_command", "provider", "provider_code", "decoded_by", "sender", "diagnostic", "summary",
+    "source",
+    "recipient",
+    "reason",
+    "permanent",
+    "hard_bounce",
+    "category",
+    "who_acts",
+    "retry",
+    "retry_after_s",
+    "reply_code",
+    "status",
+    "smtp_command",
+    "provider",
+    "provider_code",
+    "decoded_by",
+    "sender",
+    "diagnostic",
+    "summary",
 ];
 
 /// Writes the header row.

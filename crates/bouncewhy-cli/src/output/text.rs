@@ -28,14 +28,23 @@ impl Style {
 }
 
 /// Writes one diagnosis as a readable block.
-pub fn write(out: &mut impl Write, d: &Diagnosis, knowledge: &Knowledge, color: bool) -> std::io::Result<()> {
+pub fn write(
+    out: &mut impl Write,
+    d: &Diagnosis,
+    knowledge: &Knowledge,
+    color: bool,
+) -> std::io::Result<()> {
     let style = Style { color };
     let lang = d.explanation.lang.as_str();
     let label = |key: &'static str| knowledge.label(lang, key);
     if let Some(recipient) = &d.recipient {
         writeln!(out, "{}: {recipient}", style.heading(label("recipient")))?;
     }
-    let permanence = label(if d.permanent { "permanent" } else { "temporary" });
+    let permanence = label(if d.permanent {
+        "permanent"
+    } else {
+        "temporary"
+    });
     let mut flags = vec![permanence.to_string()];
     if d.hard_bounce {
         flags.push(label("hard_bounce").to_string());
@@ -49,13 +58,32 @@ pub fn write(out: &mut impl Write, d: &Diagnosis, knowledge: &Knowledge, color: 
         knowledge.label(lang, &format!("category_{}", d.category)),
         flags.join(", ")
     )?;
-    writeln!(out, "{}: {}", style.heading(label("what_happened")), d.explanation.summary)?;
+    writeln!(
+        out,
+        "{}: {}",
+        style.heading(label("what_happened")),
+        d.explanation.summary
+    )?;
     if !d.explanation.detail.is_empty() {
-        writeln!(out, "{}: {}", style.heading(label("why")), d.explanation.detail)?;
+        writeln!(
+            out,
+            "{}: {}",
+            style.heading(label("why")),
+            d.explanation.detail
+        )?;
     }
-    writeln!(out, "{}: {}", style.heading(label("who_acts")), label(who_key(d.who_acts)))?;
+    writeln!(
+        out,
+        "{}: {}",
+        style.heading(label("who_acts")),
+        label(who_key(d.who_acts))
+    )?;
     let retry = match (d.retry, d.retry_after_s) {
-        (Retry::Later, Some(seconds)) => format!("{}: {}", label("retry_wait"), human_duration(seconds, knowledge, lang)),
+        (Retry::Later, Some(seconds)) => format!(
+            "{} {}",
+            label("retry_wait"),
+            human_duration(seconds, knowledge, lang)
+        ),
         (retry, _) => label(retry_key(retry)).to_string(),
     };
     writeln!(out, "{}: {retry}", style.heading(label("retry")))?;
@@ -66,22 +94,47 @@ pub fn write(out: &mut impl Write, d: &Diagnosis, knowledge: &Knowledge, color: 
         }
     }
     let codes: Vec<String> = [
-        d.reply_code.as_ref().map(|c| format!("{} {c}", label("reply_code"))),
-        d.status.as_ref().map(|s| format!("{} {s}", label("status"))),
-        d.smtp_command.as_ref().map(|c| format!("{} {c}", label("smtp_command"))),
-        d.provider.as_ref().map(|p| format!("{} {p}", label("provider"))),
-        d.provider_code.as_ref().map(|p| format!("{} {p}", label("provider_code"))),
+        d.reply_code
+            .as_ref()
+            .map(|c| format!("{} {c}", label("reply_code"))),
+        d.status
+            .as_ref()
+            .map(|s| format!("{} {s}", label("status"))),
+        d.smtp_command
+            .as_ref()
+            .map(|c| format!("{} {c}", label("smtp_command"))),
+        d.provider
+            .as_ref()
+            .map(|p| format!("{} {p}", label("provider"))),
+        d.provider_code
+            .as_ref()
+            .map(|p| format!("{} {p}", label("provider_code"))),
     ]
     .into_iter()
     .flatten()
     .collect();
     if !codes.is_empty() {
-        writeln!(out, "{}: {}", style.heading(label("codes")), codes.join(", "))?;
+        writeln!(
+            out,
+            "{}: {}",
+            style.heading(label("codes")),
+            codes.join(", ")
+        )?;
     }
     if let Some(evidence) = &d.evidence {
         match &evidence.matched {
-            Some(matched) => writeln!(out, "{}: {} \u{2190} \"{matched}\"", style.heading(label("evidence")), evidence.rule)?,
-            None => writeln!(out, "{}: {}", style.heading(label("evidence")), evidence.rule)?,
+            Some(matched) => writeln!(
+                out,
+                "{}: {} \u{2190} \"{matched}\"",
+                style.heading(label("evidence")),
+                evidence.rule
+            )?,
+            None => writeln!(
+                out,
+                "{}: {}",
+                style.heading(label("evidence")),
+                evidence.rule
+            )?,
         }
     }
     if let Some(diagnostic) = &d.diagnostic {
@@ -112,11 +165,15 @@ fn retry_key(retry: Retry) -> &'static str {
 }
 
 fn human_duration(seconds: u64, knowledge: &Knowledge, lang: &str) -> String {
-    if seconds % 3600 == 0 {
-        format!("{} {}", seconds / 3600, knowledge.label(lang, "hours"))
+    let (count, unit, one) = if seconds % 3600 == 0 {
+        (seconds / 3600, "hours", "hour")
     } else if seconds % 60 == 0 {
-        format!("{} {}", seconds / 60, knowledge.label(lang, "minutes"))
+        (seconds / 60, "minutes", "minute")
     } else {
-        format!("{seconds} {}", knowledge.label(lang, "seconds"))
-    }
+        (seconds, "seconds", "second")
+    };
+    format!(
+        "{count} {}",
+        knowledge.label(lang, if count == 1 { one } else { unit })
+    )
 }

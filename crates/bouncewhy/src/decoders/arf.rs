@@ -15,24 +15,45 @@ impl Decoder for Arf {
     }
 
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
-        let report_text = mail.part("message/feedback-report").map(|p| p.text.clone()).or_else(|| {
-            let body = mail.body();
-            let at = body.to_ascii_lowercase().find("feedback-type:")?;
-            Some(body[at..].to_string())
-        })?;
+        let report_text = mail
+            .part("message/feedback-report")
+            .map(|p| p.text.clone())
+            .or_else(|| {
+                let body = mail.body();
+                let at = body.to_ascii_lowercase().find("feedback-type:")?;
+                Some(body[at..].to_string())
+            })?;
         let fields = parse_header_block(&report_text);
-        let get = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim().to_string());
+        let get = |name: &str| {
+            fields
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.trim().to_string())
+        };
         let feedback_type = get("feedback-type")?.to_ascii_lowercase();
         let recipient = mail
             .original_header("to")
             .and_then(first_address)
             .map(str::to_string)
-            .or_else(|| ["removal-recipient", "original-rcpt-to"].iter().find_map(|f| get(f).as_deref().and_then(first_address).map(str::to_string)));
+            .or_else(|| {
+                ["removal-recipient", "original-rcpt-to"]
+                    .iter()
+                    .find_map(|f| {
+                        get(f)
+                            .as_deref()
+                            .and_then(first_address)
+                            .map(str::to_string)
+                    })
+            });
         let sender = get("original-mail-from")
             .as_deref()
             .and_then(first_address)
             .map(str::to_string)
-            .or_else(|| mail.original_header("from").and_then(first_address).map(str::to_string));
+            .or_else(|| {
+                mail.original_header("from")
+                    .and_then(first_address)
+                    .map(str::to_string)
+            });
         Some(vec![Report {
             recipient,
             sender,

@@ -29,8 +29,12 @@ pub trait Decoder: Sync {
 /// standard DSNs, auto-replies, and the plain-text scanner last.
 pub fn decoders() -> impl Iterator<Item = &'static dyn Decoder> {
     let head: [&'static dyn Decoder; 1] = [&arf::Arf];
-    let tail: [&'static dyn Decoder; 3] = [&rfc3464::Rfc3464, &rfc3834::AutoReply, &text::PlainText];
-    head.into_iter().chain(services::ALL.iter().copied()).chain(mta::ALL.iter().copied()).chain(tail)
+    let tail: [&'static dyn Decoder; 3] =
+        [&rfc3464::Rfc3464, &rfc3834::AutoReply, &text::PlainText];
+    head.into_iter()
+        .chain(services::ALL.iter().copied())
+        .chain(mta::ALL.iter().copied())
+        .chain(tail)
 }
 
 static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
@@ -40,7 +44,9 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Every email address in `text`, in order, without surrounding punctuation.
 pub fn addresses(text: &str) -> impl Iterator<Item = &str> {
-    ADDRESS.find_iter(text).map(|m| m.as_str().trim_matches('.'))
+    ADDRESS
+        .find_iter(text)
+        .map(|m| m.as_str().trim_matches('.'))
 }
 
 /// The first email address in `text`.
@@ -53,7 +59,14 @@ pub fn is_system_address(address: &str) -> bool {
     let local = address.split('@').next().unwrap_or("").to_ascii_lowercase();
     matches!(
         local.as_str(),
-        "mailer-daemon" | "postmaster" | "mail-daemon" | "maildaemon" | "root" | "daemon" | "double-bounce" | "nobody"
+        "mailer-daemon"
+            | "postmaster"
+            | "mail-daemon"
+            | "maildaemon"
+            | "root"
+            | "daemon"
+            | "double-bounce"
+            | "nobody"
     ) || local.starts_with("bounce")
         || local.starts_with("mailer-daemon")
 }

@@ -20,7 +20,10 @@ impl Decoder for Rfc3464 {
         let fields_text = mail
             .parts
             .iter()
-            .find(|p| p.content_type == "message/delivery-status" || p.content_type == "message/global-delivery-status")
+            .find(|p| {
+                p.content_type == "message/delivery-status"
+                    || p.content_type == "message/global-delivery-status"
+            })
             .map(|p| p.text.clone())
             .or_else(|| inline_fields(&mail.body()))?;
         let (per_message, recipients) = parse_fields(&fields_text);
@@ -29,11 +32,15 @@ impl Decoder for Rfc3464 {
         let reports: Vec<Report> = recipients
             .into_iter()
             .filter_map(|fields| {
-                let recipient = field(&fields, "final-recipient").or_else(|| field(&fields, "original-recipient"))?;
+                let recipient = field(&fields, "final-recipient")
+                    .or_else(|| field(&fields, "original-recipient"))?;
                 let recipient = strip_type(recipient);
                 let action = field(&fields, "action").and_then(parse_action);
-                let status = field(&fields, "status").and_then(|s| StatusCode::parse(s.split_whitespace().next()?));
-                let mut diagnostic = field(&fields, "diagnostic-code").map(strip_type).unwrap_or_default();
+                let status = field(&fields, "status")
+                    .and_then(|s| StatusCode::parse(s.split_whitespace().next()?));
+                let mut diagnostic = field(&fields, "diagnostic-code")
+                    .map(strip_type)
+                    .unwrap_or_default();
                 if diagnostic.trim().is_empty() {
                     diagnostic = body_lines_about(&body, &recipient);
                 }
@@ -80,7 +87,9 @@ fn refine_status(status: Option<StatusCode>, diagnostic: &str) -> Option<StatusC
 /// DSN fields written into a plain-text body (some MTAs do that).
 fn inline_fields(body: &str) -> Option<String> {
     let lower = body.to_ascii_lowercase();
-    let start = lower.find("\nfinal-recipient:").or_else(|| lower.find("\noriginal-recipient:"))?;
+    let start = lower
+        .find("\nfinal-recipient:")
+        .or_else(|| lower.find("\noriginal-recipient:"))?;
     if !lower[start..].contains("\nstatus:") && !lower[start..].contains("\naction:") {
         return None;
     }
@@ -100,7 +109,9 @@ pub(crate) fn parse_fields(text: &str) -> (Fields, Vec<Fields>) {
     let mut per_message = Fields::new();
     let mut recipients: Vec<Fields> = Vec::new();
     for block in blocks(text) {
-        let names_recipient = block.iter().any(|(n, _)| n == "final-recipient" || n == "original-recipient");
+        let names_recipient = block
+            .iter()
+            .any(|(n, _)| n == "final-recipient" || n == "original-recipient");
         if !names_recipient {
             if recipients.is_empty() {
                 per_message.extend(block);
@@ -111,9 +122,12 @@ pub(crate) fn parse_fields(text: &str) -> (Fields, Vec<Fields>) {
         }
         let mut current = Fields::new();
         for (name, value) in block {
-            let repeats = (name == "final-recipient" || name == "original-recipient") && has(&current, &name);
-            let final_after_final = name == "original-recipient" && has(&current, "final-recipient")
-                && current.iter().rposition(|(n, _)| n == "final-recipient") != Some(current.len() - 1);
+            let repeats =
+                (name == "final-recipient" || name == "original-recipient") && has(&current, &name);
+            let final_after_final = name == "original-recipient"
+                && has(&current, "final-recipient")
+                && current.iter().rposition(|(n, _)| n == "final-recipient")
+                    != Some(current.len() - 1);
             if repeats || final_after_final {
                 recipients.push(std::mem::take(&mut current));
             }
@@ -160,14 +174,19 @@ fn has(fields: &Fields, name: &str) -> bool {
 }
 
 fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
-    fields.iter().find(|(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.as_str())
+    fields
+        .iter()
+        .find(|(n, v)| n == name && !v.is_empty())
+        .map(|(_, v)| v.as_str())
 }
 
 /// Drops the address or diagnostic type: `rfc822; a@b` → `a@b`, `smtp; 550 ...` → `550 ...`.
 fn strip_type(value: &str) -> String {
     let value = value.trim();
     match value.split_once(';') {
-        Some((kind, rest)) if !kind.contains(' ') && kind.len() <= 12 && !kind.contains('@') => rest.trim().to_string(),
+        Some((kind, rest)) if !kind.contains(' ') && kind.len() <= 12 && !kind.contains('@') => {
+            rest.trim().to_string()
+        }
         _ => value.to_string(),
     }
 }
@@ -181,7 +200,9 @@ fn parse_action(value: &str) -> Option<Action> {
 fn body_lines_about(body: &str, recipient: &str) -> String {
     let lower = body.to_ascii_lowercase();
     let needle = recipient.to_ascii_lowercase();
-    let Some(at) = lower.find(&needle) else { return String::new() };
+    let Some(at) = lower.find(&needle) else {
+        return String::new();
+    };
     let start = lower[..at].rfind('\n').map_or(0, |p| p + 1);
     let end = lower[at..].find("\n\n").map_or(body.len(), |p| at + p);
     body[start..end.min(start + 2000).min(body.len())].to_string()
@@ -195,10 +216,19 @@ mod tests {
     fn splits_recipients_and_unfolds() {
         let text = "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 <a@example.org>:\n    Recipient address rejected\n\nOriginal-Recipient: rfc822;b@example.org\nFinal-Recipient: rfc822; b@example.org\nAction: delayed\nStatus: 4.2.2\n";
         let (message, recipients) = parse_fields(text);
-        assert_eq!(field(&message, "reporting-mta"), Some("dns; mx.example.net"));
+        assert_eq!(
+            field(&message, "reporting-mta"),
+            Some("dns; mx.example.net")
+        );
         assert_eq!(recipients.len(), 2);
-        assert_eq!(field(&recipients[0], "diagnostic-code"), Some("smtp; 550 5.1.1 <a@example.org>: Recipient address rejected"));
-        assert_eq!(field(&recipients[1], "original-recipient"), Some("rfc822;b@example.org"));
+        assert_eq!(
+            field(&recipients[0], "diagnostic-code"),
+            Some("smtp; 550 5.1.1 <a@example.org>: Recipient address rejected")
+        );
+        assert_eq!(
+            field(&recipients[1], "original-recipient"),
+            Some("rfc822;b@example.org")
+        );
         assert_eq!(strip_type("rfc822;b@example.org"), "b@example.org");
     }
 
@@ -208,10 +238,16 @@ mod tests {
         let (_, recipients) = parse_fields(text);
         assert_eq!(recipients.len(), 1);
         assert_eq!(field(&recipients[0], "status"), Some("5.1.1"));
-        assert_eq!(field(&recipients[0], "original-recipient"), Some("rfc822; A@example.org"));
+        assert_eq!(
+            field(&recipients[0], "original-recipient"),
+            Some("rfc822; A@example.org")
+        );
         let final_first = "Final-Recipient: rfc822; a@example.org\nOriginal-Recipient: rfc822;a@example.org\nAction: failed\n\nFinal-Recipient: rfc822; b@example.org\nOriginal-Recipient: rfc822;b@example.org\nAction: failed\n";
         let (_, recipients) = parse_fields(final_first);
         assert_eq!(recipients.len(), 2);
-        assert_eq!(field(&recipients[1], "final-recipient"), Some("rfc822; b@example.org"));
+        assert_eq!(
+            field(&recipients[1], "final-recipient"),
+            Some("rfc822; b@example.org")
+        );
     }
 }

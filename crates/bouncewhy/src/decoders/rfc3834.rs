@@ -12,11 +12,34 @@ pub struct AutoReply;
 
 /// Subject beginnings used by auto-responders in many languages.
 const SUBJECT_MARKERS: &[&str] = &[
-    "auto:", "automatic reply", "auto reply", "autoreply", "auto-reply", "out of office", "out of the office",
-    "vacation", "away from", "abwesenheit", "automatische antwort", "réponse automatique", "reponse automatique",
-    "absence", "respuesta automática", "respuesta automatica", "fuera de la oficina", "risposta automatica",
-    "automatisch antwoord", "afwezig", "automatiskt svar", "automatisk svar", "autosvar", "frånvaro",
-    "poza biurem", "automatyczna odpowiedź", "automaattinen vastaus", "不在",
+    "auto:",
+    "automatic reply",
+    "auto reply",
+    "autoreply",
+    "auto-reply",
+    "out of office",
+    "out of the office",
+    "vacation",
+    "away from",
+    "abwesenheit",
+    "automatische antwort",
+    "réponse automatique",
+    "reponse automatique",
+    "absence",
+    "respuesta automática",
+    "respuesta automatica",
+    "fuera de la oficina",
+    "risposta automatica",
+    "automatisch antwoord",
+    "afwezig",
+    "automatiskt svar",
+    "automatisk svar",
+    "autosvar",
+    "frånvaro",
+    "poza biurem",
+    "automatyczna odpowiedź",
+    "automaattinen vastaus",
+    "不在",
 ];
 
 impl Decoder for AutoReply {
@@ -25,13 +48,24 @@ impl Decoder for AutoReply {
     }
 
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
-        let auto_submitted = mail.header("auto-submitted").is_some_and(|v| v.to_ascii_lowercase().starts_with("auto-replied"));
-        let autoreply_header = ["x-autoreply", "x-autorespond", "x-auto-response-suppress-vacation", "x-vacation"]
-            .iter()
-            .any(|h| mail.header(h).is_some());
+        let auto_submitted = mail
+            .header("auto-submitted")
+            .is_some_and(|v| v.to_ascii_lowercase().starts_with("auto-replied"));
+        let autoreply_header = [
+            "x-autoreply",
+            "x-autorespond",
+            "x-auto-response-suppress-vacation",
+            "x-vacation",
+        ]
+        .iter()
+        .any(|h| mail.header(h).is_some());
         let subject = mail.subject().to_lowercase();
-        let subject_says = SUBJECT_MARKERS.iter().any(|m| subject.starts_with(m) || subject.contains(&format!(" {m}")));
-        let precedence_auto = mail.header("precedence").is_some_and(|v| v.eq_ignore_ascii_case("auto_reply"));
+        let subject_says = SUBJECT_MARKERS
+            .iter()
+            .any(|m| subject.starts_with(m) || subject.contains(&format!(" {m}")));
+        let precedence_auto = mail
+            .header("precedence")
+            .is_some_and(|v| v.eq_ignore_ascii_case("auto_reply"));
         if !(auto_submitted || autoreply_header || subject_says || precedence_auto) {
             return None;
         }
@@ -42,8 +76,16 @@ impl Decoder for AutoReply {
         let body = mail.body();
         Some(vec![Report {
             recipient,
-            sender: mail.header("to").and_then(first_address).map(str::to_string),
-            diagnostic: body.lines().filter(|l| !l.trim().is_empty()).take(5).collect::<Vec<_>>().join(" "),
+            sender: mail
+                .header("to")
+                .and_then(first_address)
+                .map(str::to_string),
+            diagnostic: body
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .take(5)
+                .collect::<Vec<_>>()
+                .join(" "),
             forced_reason: Some((Reason::Vacation, "rfc3834.auto-reply".into())),
             ..Report::default()
         }])

@@ -12,14 +12,48 @@ pub struct PlainText;
 
 /// Subject words of bounces in many languages (lower case).
 const BOUNCE_SUBJECTS: &[&str] = &[
-    "undeliver", "undelivered", "delivery status notification", "delivery failure", "failure notice",
-    "returned mail", "mail delivery failed", "delivery failed", "non-deliver", "nondeliver", "not delivered",
-    "could not be delivered", "delivery notification", "mail system error", "delivery problem",
-    "delayed mail", "delivery delayed", "warning: could not send", "mail failure", "bounce",
-    "unzustellbar", "nicht zustellbar", "non remis", "non distribuable", "no se puede entregar",
-    "no entregado", "onbestelbaar", "niet bezorgd", "kan inte levereras", "kunne ikke leveres",
-    "ei voitu toimittaa", "non recapitabile", "mensagem não entregue", "nie dostarczono",
-    "niedostarczon", "nepiegādāt", "配信", "エラー", "error", "rejected", "returned", "failed",
+    "undeliver",
+    "undelivered",
+    "delivery status notification",
+    "delivery failure",
+    "failure notice",
+    "returned mail",
+    "mail delivery failed",
+    "delivery failed",
+    "non-deliver",
+    "nondeliver",
+    "not delivered",
+    "could not be delivered",
+    "delivery notification",
+    "mail system error",
+    "delivery problem",
+    "delayed mail",
+    "delivery delayed",
+    "warning: could not send",
+    "mail failure",
+    "bounce",
+    "unzustellbar",
+    "nicht zustellbar",
+    "non remis",
+    "non distribuable",
+    "no se puede entregar",
+    "no entregado",
+    "onbestelbaar",
+    "niet bezorgd",
+    "kan inte levereras",
+    "kunne ikke leveres",
+    "ei voitu toimittaa",
+    "non recapitabile",
+    "mensagem não entregue",
+    "nie dostarczono",
+    "niedostarczon",
+    "nepiegādāt",
+    "配信",
+    "エラー",
+    "error",
+    "rejected",
+    "returned",
+    "failed",
 ];
 
 /// Phrases after which the returned original message starts.
@@ -56,7 +90,8 @@ impl Decoder for PlainText {
         let body = mail.body();
         let is_bounce = from_system
             || failed_header.is_some()
-            || (subject_says && (!mail.original_headers.is_empty() || looks_like_error_text(&body)));
+            || (subject_says
+                && (!mail.original_headers.is_empty() || looks_like_error_text(&body)));
         if !is_bounce {
             return None;
         }
@@ -66,12 +101,18 @@ impl Decoder for PlainText {
             let lower = address.to_ascii_lowercase();
             !excluded.contains(&lower) && !is_system_address(&lower)
         };
-        let mut candidates: Vec<&str> = failed_header.map(|h| addresses(h).filter(keep).collect()).unwrap_or_default();
+        let mut candidates: Vec<&str> = failed_header
+            .map(|h| addresses(h).filter(keep).collect())
+            .unwrap_or_default();
         if candidates.is_empty() {
             candidates = addresses(section).filter(keep).collect();
         }
         if candidates.is_empty() {
-            candidates = mail.original_header("to").and_then(|to| addresses(to).find(keep)).into_iter().collect();
+            candidates = mail
+                .original_header("to")
+                .and_then(|to| addresses(to).find(keep))
+                .into_iter()
+                .collect();
         }
         let mut recipients: Vec<String> = Vec::new();
         for address in candidates {
@@ -105,7 +146,9 @@ impl Decoder for PlainText {
 fn coded_lines(section: &str) -> String {
     section
         .lines()
-        .filter(|line| crate::smtp::find_reply_code(line).is_some() || crate::smtp::find_status(line).is_some())
+        .filter(|line| {
+            crate::smtp::find_reply_code(line).is_some() || crate::smtp::find_status(line).is_some()
+        })
         .take(5)
         .collect::<Vec<_>>()
         .join("\n")
@@ -114,9 +157,17 @@ fn coded_lines(section: &str) -> String {
 /// Text that reads like a delivery error even without a bounce sender.
 fn looks_like_error_text(body: &str) -> bool {
     let lower = body.to_ascii_lowercase();
-    ["could not be delivered", "delivery has failed", "undeliverable", "permanent error", "550 ", "554 ", "user unknown"]
-        .iter()
-        .any(|p| lower.contains(p))
+    [
+        "could not be delivered",
+        "delivery has failed",
+        "undeliverable",
+        "permanent error",
+        "550 ",
+        "554 ",
+        "user unknown",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
 }
 
 /// The part of the body before the returned original message.
@@ -145,9 +196,14 @@ pub fn error_section(body: &str) -> &str {
 /// the original sender.
 fn excluded_addresses(mail: &Mail) -> Vec<String> {
     let mut excluded = Vec::new();
-    for value in [mail.header("to"), mail.header("from"), mail.original_header("from"), mail.header("return-path")]
-        .into_iter()
-        .flatten()
+    for value in [
+        mail.header("to"),
+        mail.header("from"),
+        mail.original_header("from"),
+        mail.header("return-path"),
+    ]
+    .into_iter()
+    .flatten()
     {
         excluded.extend(addresses(value).map(str::to_ascii_lowercase));
     }
@@ -158,7 +214,9 @@ fn excluded_addresses(mail: &Mail) -> Vec<String> {
 /// blank line (or the next recipient paragraph), at most 30 lines.
 fn block_about(section: &str, recipient: &str) -> String {
     let lower = section.to_ascii_lowercase();
-    let Some(at) = lower.find(&recipient.to_ascii_lowercase()) else { return String::new() };
+    let Some(at) = lower.find(&recipient.to_ascii_lowercase()) else {
+        return String::new();
+    };
     let start = lower[..at].rfind('\n').map_or(0, |p| p + 1);
     let mut lines = Vec::new();
     let mut seen_text = false;
@@ -185,6 +243,9 @@ mod tests {
         let section = error_section(body);
         assert!(section.contains("no mailbox here"));
         assert!(!section.contains("Return-Path"));
-        assert_eq!(block_about(section, "a@example.org"), "<a@example.org>:\nSorry, no mailbox here by that name.");
+        assert_eq!(
+            block_about(section, "a@example.org"),
+            "<a@example.org>:\nSorry, no mailbox here by that name."
+        );
     }
 }

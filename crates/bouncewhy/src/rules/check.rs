@@ -19,12 +19,20 @@ pub fn examples(engine: &Engine, select: impl Fn(&CompiledRule) -> bool) -> Vec<
         for example in &rule.spec.examples {
             match engine.explain(example, "en") {
                 Ok(diagnosis) => {
-                    let winner = diagnosis.evidence.as_ref().map_or("nothing", |e| e.rule.as_str());
+                    let winner = diagnosis
+                        .evidence
+                        .as_ref()
+                        .map_or("nothing", |e| e.rule.as_str());
                     if winner != rule.spec.id {
-                        problems.push(format!("{}: example {example:?} is decided by {winner}", rule.spec.id));
+                        problems.push(format!(
+                            "{}: example {example:?} is decided by {winner}",
+                            rule.spec.id
+                        ));
                     }
                 }
-                Err(error) => problems.push(format!("{}: example {example:?}: {error}", rule.spec.id)),
+                Err(error) => {
+                    problems.push(format!("{}: example {example:?}: {error}", rule.spec.id))
+                }
             }
         }
     }

@@ -66,20 +66,34 @@ impl RuleSet {
         let mut rules = Vec::new();
         let mut seen = HashSet::new();
         for (pack, user) in packs {
-            let tier = if *user { PackKind::User } else { pack.pack.kind };
+            let tier = if *user {
+                PackKind::User
+            } else {
+                pack.pack.kind
+            };
             for spec in &pack.rules {
                 let origin = || format!("pack `{}`, rule `{}`", pack.pack.name, spec.id);
                 if !seen.insert(spec.id.clone()) && !*user {
-                    return Err(Error::Rule { origin: origin(), message: "duplicate rule id".into() });
+                    return Err(Error::Rule {
+                        origin: origin(),
+                        message: "duplicate rule id".into(),
+                    });
                 }
-                if spec.patterns.is_empty() && spec.regex.is_empty() && spec.status.is_empty() && spec.reply_code.is_empty() {
+                if spec.patterns.is_empty()
+                    && spec.regex.is_empty()
+                    && spec.status.is_empty()
+                    && spec.reply_code.is_empty()
+                {
                     return Err(Error::Rule {
                         origin: origin(),
                         message: "a rule needs patterns, regex, status or reply_code".into(),
                     });
                 }
                 if spec.patterns.iter().any(|p| p.trim().is_empty()) {
-                    return Err(Error::Rule { origin: origin(), message: "empty pattern".into() });
+                    return Err(Error::Rule {
+                        origin: origin(),
+                        message: "empty pattern".into(),
+                    });
                 }
                 let regexes = spec
                     .regex
@@ -89,11 +103,20 @@ impl RuleSet {
                             .case_insensitive(true)
                             .size_limit(REGEX_SIZE_LIMIT)
                             .build()
-                            .map_err(|e| Error::Rule { origin: origin(), message: format!("bad regex `{source}`: {e}") })
+                            .map_err(|e| Error::Rule {
+                                origin: origin(),
+                                message: format!("bad regex `{source}`: {e}"),
+                            })
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let provider = spec.provider.clone().or_else(|| pack.pack.provider.clone());
-                rules.push(CompiledRule { spec: spec.clone(), pack: pack.pack.name.clone(), tier, provider, regexes });
+                rules.push(CompiledRule {
+                    spec: spec.clone(),
+                    pack: pack.pack.name.clone(),
+                    tier,
+                    provider,
+                    regexes,
+                });
             }
         }
         // Stable sort: tier first, then priority (higher first), keeping pack and file order.
@@ -121,14 +144,27 @@ impl RuleSet {
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .build(&literal_patterns)
-            .map_err(|e| Error::Rule { origin: "literal patterns".into(), message: e.to_string() })?;
+            .map_err(|e| Error::Rule {
+                origin: "literal patterns".into(),
+                message: e.to_string(),
+            })?;
         let regex_set = RegexSetBuilder::new(&regex_patterns)
             .case_insensitive(true)
             .size_limit(REGEX_SIZE_LIMIT)
             .dfa_size_limit(REGEX_SIZE_LIMIT)
             .build()
-            .map_err(|e| Error::Rule { origin: "regex set".into(), message: e.to_string() })?;
-        Ok(RuleSet { rules, literals, literal_rule, regex_set, regex_rule, code_only })
+            .map_err(|e| Error::Rule {
+                origin: "regex set".into(),
+                message: e.to_string(),
+            })?;
+        Ok(RuleSet {
+            rules,
+            literals,
+            literal_rule,
+            regex_set,
+            regex_rule,
+            code_only,
+        })
     }
 
     /// Every compiled rule, in precedence order.
@@ -160,7 +196,10 @@ impl RuleSet {
             }
         };
         for hit in self.literals.find_overlapping_iter(text) {
-            consider(self.literal_rule[hit.pattern().as_usize()], Some([hit.start(), hit.end()]));
+            consider(
+                self.literal_rule[hit.pattern().as_usize()],
+                Some([hit.start(), hit.end()]),
+            );
         }
         if !self.regex_rule.is_empty() {
             for pattern in self.regex_set.matches(text).iter() {
@@ -173,7 +212,10 @@ impl RuleSet {
         let (index, span) = best?;
         let rule = &self.rules[index];
         let span = span.or_else(|| {
-            rule.regexes.iter().find_map(|re| re.find(text)).map(|m| [m.start(), m.end()])
+            rule.regexes
+                .iter()
+                .find_map(|re| re.find(text))
+                .map(|m| [m.start(), m.end()])
         });
         Some(Match { rule, span })
     }
@@ -183,13 +225,23 @@ impl CompiledRule {
     /// True when the rule's constraints hold for `context`.
     pub fn applies(&self, context: &Context<'_>) -> bool {
         let spec = &self.spec;
-        (spec.status.is_empty() || context.status.is_some_and(|s| spec.status.iter().any(|want| status_matches(want, s))))
+        (spec.status.is_empty()
+            || context
+                .status
+                .is_some_and(|s| spec.status.iter().any(|want| status_matches(want, s))))
             && (spec.reply_code.is_empty()
-                || context.reply_code.is_some_and(|r| spec.reply_code.iter().any(|want| digits_match(want, r))))
+                || context
+                    .reply_code
+                    .is_some_and(|r| spec.reply_code.iter().any(|want| digits_match(want, r))))
             && (spec.command.is_empty()
-                || context.command.is_some_and(|c| spec.command.iter().any(|want| want.eq_ignore_ascii_case(c))))
+                || context
+                    .command
+                    .is_some_and(|c| spec.command.iter().any(|want| want.eq_ignore_ascii_case(c))))
             && (spec.hosts.is_empty()
-                || context.hosts.iter().any(|host| spec.hosts.iter().any(|want| host_matches(want, host))))
+                || context
+                    .hosts
+                    .iter()
+                    .any(|host| spec.hosts.iter().any(|want| host_matches(want, host))))
     }
 
     /// The reason this rule gives.
@@ -203,13 +255,23 @@ fn status_matches(want: &str, status: &str) -> bool {
         return false;
     }
     let (want_class, want_rest) = want.split_at(1);
-    let class_ok = want_class.eq_ignore_ascii_case("x") && matches!(&status[..1], "4" | "5") || status.starts_with(want_class);
+    let class_ok = want_class.eq_ignore_ascii_case("x") && matches!(&status[..1], "4" | "5")
+        || status.starts_with(want_class);
     let rest = &status[1..];
-    class_ok && if want_rest.ends_with('.') { rest.starts_with(want_rest) } else { rest == want_rest }
+    class_ok
+        && if want_rest.ends_with('.') {
+            rest.starts_with(want_rest)
+        } else {
+            rest == want_rest
+        }
 }
 
 fn digits_match(want: &str, code: &str) -> bool {
-    want.len() == code.len() && want.bytes().zip(code.bytes()).all(|(w, c)| w == b'x' || w == b'X' || w == c)
+    want.len() == code.len()
+        && want
+            .bytes()
+            .zip(code.bytes())
+            .all(|(w, c)| w == b'x' || w == b'X' || w == c)
 }
 
 fn host_matches(want: &str, host: &str) -> bool {

@@ -129,7 +129,10 @@ pub struct Pack {
 impl Pack {
     /// Parses a pack from TOML text; `origin` names it in errors.
     pub fn from_toml(origin: &str, text: &str) -> Result<Pack, crate::Error> {
-        toml::from_str(text).map_err(|e| crate::Error::Pack { origin: origin.to_string(), message: e.to_string() })
+        toml::from_str(text).map_err(|e| crate::Error::Pack {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })
     }
 }
 

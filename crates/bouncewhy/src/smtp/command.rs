@@ -40,7 +40,11 @@ pub fn find_command(text: &str) -> Option<&'static str> {
             _ => "CONN",
         });
     }
-    let stage = QMAIL_STAGE.captures(text)?.get(1)?.as_str().to_ascii_lowercase();
+    let stage = QMAIL_STAGE
+        .captures(text)?
+        .get(1)?
+        .as_str()
+        .to_ascii_lowercase();
     Some(match stage.as_str() {
         "does not like recipient" => "RCPT",
         "sender was rejected" => "MAIL",
@@ -56,14 +60,41 @@ mod tests {
 
     #[test]
     fn reads_postfix_exim_and_qmail_phrases() {
-        assert_eq!(find_command("550 5.1.1 unknown (in reply to RCPT TO command)"), Some("RCPT"));
-        assert_eq!(find_command("552 too big (in reply to end of DATA command)"), Some("DATA"));
-        assert_eq!(find_command("(in reply to MAIL FROM command)"), Some("MAIL"));
-        assert_eq!(find_command("SMTP error from remote mail server after RCPT TO:<a@b.example>:"), Some("RCPT"));
-        assert_eq!(find_command("SMTP error from remote mail server after initial connection:"), Some("CONN"));
-        assert_eq!(find_command("Connected to 192.0.2.1 but greeting failed."), Some("CONN"));
-        assert_eq!(find_command("192.0.2.1 does not like recipient."), Some("RCPT"));
-        assert_eq!(find_command("192.0.2.1 failed after I sent the message."), Some("DATA"));
-        assert_eq!(find_command("550 5.7.1 Message rejected by filter rule"), None);
+        assert_eq!(
+            find_command("550 5.1.1 unknown (in reply to RCPT TO command)"),
+            Some("RCPT")
+        );
+        assert_eq!(
+            find_command("552 too big (in reply to end of DATA command)"),
+            Some("DATA")
+        );
+        assert_eq!(
+            find_command("(in reply to MAIL FROM command)"),
+            Some("MAIL")
+        );
+        assert_eq!(
+            find_command("SMTP error from remote mail server after RCPT TO:<a@b.example>:"),
+            Some("RCPT")
+        );
+        assert_eq!(
+            find_command("SMTP error from remote mail server after initial connection:"),
+            Some("CONN")
+        );
+        assert_eq!(
+            find_command("Connected to 192.0.2.1 but greeting failed."),
+            Some("CONN")
+        );
+        assert_eq!(
+            find_command("192.0.2.1 does not like recipient."),
+            Some("RCPT")
+        );
+        assert_eq!(
+            find_command("192.0.2.1 failed after I sent the message."),
+            Some("DATA")
+        );
+        assert_eq!(
+            find_command("550 5.7.1 Message rejected by filter rule"),
+            None
+        );
     }
 }

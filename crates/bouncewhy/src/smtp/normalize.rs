@@ -8,13 +8,18 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 static CONTINUATION_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*([245][0-9][0-9])[ \-](?:([245]\.[0-9]{1,3}\.[0-9]{1,3})\s+)?").expect("prefix pattern is valid")
+    Regex::new(r"^\s*([245][0-9][0-9])[ \-](?:([245]\.[0-9]{1,3}\.[0-9]{1,3})\s+)?")
+        .expect("prefix pattern is valid")
 });
 
 /// Normalises server text into one line: see the module documentation.
 pub fn normalize(text: &str) -> String {
     let joined = join_continuation_lines(text);
-    let unscored = if looks_like_qmail_underscores(&joined) { joined.replace('_', " ") } else { joined };
+    let unscored = if looks_like_qmail_underscores(&joined) {
+        joined.replace('_', " ")
+    } else {
+        joined
+    };
     fold_whitespace(&unscored)
 }
 
@@ -26,7 +31,10 @@ fn join_continuation_lines(text: &str) -> String {
     for line in text.lines() {
         let mut rest = line;
         if let Some(caps) = CONTINUATION_PREFIX.captures(line) {
-            let code = caps.get(1).map(|m| m.as_str().to_string()).unwrap_or_default();
+            let code = caps
+                .get(1)
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default();
             let status = caps.get(2).map(|m| m.as_str().to_string());
             match &first_prefix {
                 Some((first_code, first_status)) if *first_code == code => {
@@ -34,7 +42,11 @@ fn join_continuation_lines(text: &str) -> String {
                         rest = &line[caps.get(0).map_or(0, |m| m.end())..];
                     }
                 }
-                Some(_) => {}
+                Some(_) => {
+                    if !out.is_empty() && !out.ends_with(' ') {
+                        out.push(' ');
+                    }
+                }
                 None => {
                     let whole = caps.get(0).map_or("", |m| m.as_str());
                     out.push_str(&code);
@@ -62,7 +74,10 @@ fn looks_like_qmail_underscores(text: &str) -> bool {
     let spaces = text.bytes().filter(|&b| b == b' ').count();
     underscores >= 3
         && underscores > spaces
-        && (text.contains("said:_") || text.contains("_said:") || text.contains("_host_") || underscores > spaces * 2)
+        && (text.contains("said:_")
+            || text.contains("_said:")
+            || text.contains("_host_")
+            || underscores > spaces * 2)
 }
 
 fn fold_whitespace(text: &str) -> String {
@@ -98,16 +113,25 @@ mod tests {
     #[test]
     fn replaces_qmail_underscores() {
         let text = "192.0.2.4_does_not_like_recipient./Remote_host_said:_550_No_such_user/";
-        assert_eq!(normalize(text), "192.0.2.4 does not like recipient./Remote host said: 550 No such user/");
+        assert_eq!(
+            normalize(text),
+            "192.0.2.4 does not like recipient./Remote host said: 550 No such user/"
+        );
     }
 
     #[test]
     fn keeps_underscores_in_ordinary_text() {
-        assert_eq!(normalize("550 5.1.1 <john_doe@example.com>: user unknown"), "550 5.1.1 <john_doe@example.com>: user unknown");
+        assert_eq!(
+            normalize("550 5.1.1 <john_doe@example.com>: user unknown"),
+            "550 5.1.1 <john_doe@example.com>: user unknown"
+        );
     }
 
     #[test]
     fn folds_whitespace_and_controls() {
-        assert_eq!(normalize("  550\t5.1.1\r\n   user\x00 unknown  "), "550 5.1.1 user unknown");
+        assert_eq!(
+            normalize("  550\t5.1.1\r\n   user\x00 unknown  "),
+            "550 5.1.1 user unknown"
+        );
     }
 }

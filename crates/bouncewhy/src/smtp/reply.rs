@@ -29,8 +29,10 @@ static REPLY_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A reply code followed by an enhanced status code: the strongest signal.
 static REPLY_WITH_STATUS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^0-9A-Za-z.\-/@=_+%])([245][0-5][0-9])[ \-]\(?#?[245]\.[0-9]{1,3}\.[0-9]{1,3}")
-        .expect("reply-with-status pattern is valid")
+    Regex::new(
+        r"(?:^|[^0-9A-Za-z.\-/@=_+%])([245][0-5][0-9])[ \-]\(?#?[245]\.[0-9]{1,3}\.[0-9]{1,3}",
+    )
+    .expect("reply-with-status pattern is valid")
 });
 
 /// Finds the SMTP reply code in server text, with its byte span.
@@ -61,10 +63,13 @@ fn is_inside_number_list(text: &str, start: usize, end: usize) -> bool {
     let followed_by_group = after.len() >= 4
         && after[0] == b' '
         && after[1..4].iter().all(u8::is_ascii_digit)
-        && after.get(4).is_none_or(|b| !b.is_ascii_digit() && *b != b'.');
+        && after
+            .get(4)
+            .is_none_or(|b| !b.is_ascii_digit() && *b != b'.');
     let before = &text.as_bytes()[..start];
-    let preceded_by_digit_group =
-        before.len() >= 2 && before[before.len() - 1] == b' ' && before[before.len() - 2].is_ascii_digit();
+    let preceded_by_digit_group = before.len() >= 2
+        && before[before.len() - 1] == b' '
+        && before[before.len() - 2].is_ascii_digit();
     followed_by_group || preceded_by_digit_group
 }
 
@@ -79,19 +84,42 @@ mod tests {
     #[test]
     fn finds_codes_in_real_replies() {
         assert_eq!(reply("550 5.1.1 user unknown"), Some(550));
-        assert_eq!(reply("550-5.7.1 [10.0.33.118 12] Our system has detected"), Some(550));
-        assert_eq!(reply("host mx.example.com[192.0.2.1] said: 452 4.2.2 Mailbox full"), Some(452));
-        assert_eq!(reply("holly@example.com #550 5.1.1 RESOLVER.ADR.ExRecipNotFound"), Some(550));
-        assert_eq!(reply("Remote host said: / Zdalny host odpowiedzial: 550 No Such User Here"), Some(550));
-        assert_eq!(reply("SMTP error from remote mail server after RCPT TO:<a@b.example>: 550 unrouteable"), Some(550));
+        assert_eq!(
+            reply("550-5.7.1 [10.0.33.118 12] Our system has detected"),
+            Some(550)
+        );
+        assert_eq!(
+            reply("host mx.example.com[192.0.2.1] said: 452 4.2.2 Mailbox full"),
+            Some(452)
+        );
+        assert_eq!(
+            reply("holly@example.com #550 5.1.1 RESOLVER.ADR.ExRecipNotFound"),
+            Some(550)
+        );
+        assert_eq!(
+            reply("Remote host said: / Zdalny host odpowiedzial: 550 No Such User Here"),
+            Some(550)
+        );
+        assert_eq!(
+            reply(
+                "SMTP error from remote mail server after RCPT TO:<a@b.example>: 550 unrouteable"
+            ),
+            Some(550)
+        );
         assert_eq!(reply("'550 5.1.1 Recipient address rejected'"), Some(550));
         assert_eq!(reply("421"), Some(421));
-        assert_eq!(reply("host mx.example.net[192.0.2.78] said:550 Unknown user"), Some(550));
+        assert_eq!(
+            reply("host mx.example.net[192.0.2.78] said:550 Unknown user"),
+            Some(550)
+        );
     }
 
     #[test]
     fn ignores_numbers_that_are_not_codes() {
-        assert_eq!(reply("message size 70756380 exceeds size limit 62914560"), None);
+        assert_eq!(
+            reply("message size 70756380 exceeds size limit 62914560"),
+            None
+        );
         assert_eq!(reply("connect to 192.0.2.250:25: Connection refused"), None);
         assert_eq!(reply("Date: Tue, 12 Mar 2024 10:20:30 +0100"), None);
         assert_eq!(reply("queued as 4A3B2C for 250 000 bytes"), None);
@@ -101,6 +129,9 @@ mod tests {
 
     #[test]
     fn prefers_the_code_that_carries_a_status() {
-        assert_eq!(reply("after 421 seconds the server said 554 5.7.1 rejected"), Some(554));
+        assert_eq!(
+            reply("after 421 seconds the server said 554 5.7.1 rejected"),
+            Some(554)
+        );
     }
 }

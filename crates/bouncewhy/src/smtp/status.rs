@@ -25,7 +25,11 @@ impl StatusCode {
         if parts.next().is_some() || !matches!(class, 2 | 4 | 5) {
             return None;
         }
-        Some(StatusCode { class, subject, detail })
+        Some(StatusCode {
+            class,
+            subject,
+            detail,
+        })
     }
 
     /// True when this is a permanent failure (class 5).
@@ -89,11 +93,26 @@ mod tests {
 
     #[test]
     fn finds_codes_in_decorated_text() {
-        assert_eq!(status("550 5.1.1 <a@b.example>: User unknown").as_deref(), Some("5.1.1"));
-        assert_eq!(status("550-5.7.1 [10.0.33.118 12] Our system").as_deref(), Some("5.7.1"));
-        assert_eq!(status("looping: it already has my Delivered-To line. (#5.4.6)").as_deref(), Some("5.4.6"));
-        assert_eq!(status("550 5.1.10 RESOLVER.ADR.RecipientNotFound").as_deref(), Some("5.1.10"));
-        assert_eq!(status("Status: 5.0.0 (permanent failure)").as_deref(), Some("5.0.0"));
+        assert_eq!(
+            status("550 5.1.1 <a@b.example>: User unknown").as_deref(),
+            Some("5.1.1")
+        );
+        assert_eq!(
+            status("550-5.7.1 [10.0.33.118 12] Our system").as_deref(),
+            Some("5.7.1")
+        );
+        assert_eq!(
+            status("looping: it already has my Delivered-To line. (#5.4.6)").as_deref(),
+            Some("5.4.6")
+        );
+        assert_eq!(
+            status("550 5.1.10 RESOLVER.ADR.RecipientNotFound").as_deref(),
+            Some("5.1.10")
+        );
+        assert_eq!(
+            status("Status: 5.0.0 (permanent failure)").as_deref(),
+            Some("5.0.0")
+        );
         assert_eq!(status("ends the sentence 4.4.7.").as_deref(), Some("4.4.7"));
     }
 
@@ -103,14 +122,27 @@ mod tests {
         assert_eq!(status("host 5.1.1.1 said nothing"), None);
         assert_eq!(status("mail server 10.4.5.0 rejected"), None);
         assert_eq!(status("version 4.5.0-beta released"), None);
-        assert_eq!(status("message size 70756380 exceeds size limit 62914560"), None);
+        assert_eq!(
+            status("message size 70756380 exceeds size limit 62914560"),
+            None
+        );
         assert_eq!(status("smtp-4.2.1 build"), None);
     }
 
     #[test]
     fn parses_and_normalises_bare_codes() {
-        assert_eq!(StatusCode::parse("5.1.10").map(|c| c.to_string()).as_deref(), Some("5.1.10"));
-        assert_eq!(StatusCode::parse("4.02.01").map(|c| c.to_string()).as_deref(), Some("4.2.1"));
+        assert_eq!(
+            StatusCode::parse("5.1.10")
+                .map(|c| c.to_string())
+                .as_deref(),
+            Some("5.1.10")
+        );
+        assert_eq!(
+            StatusCode::parse("4.02.01")
+                .map(|c| c.to_string())
+                .as_deref(),
+            Some("4.2.1")
+        );
         assert_eq!(StatusCode::parse("3.1.1"), None);
         assert_eq!(StatusCode::parse("5.1"), None);
         assert_eq!(StatusCode::parse("5.1.1.1"), None);
@@ -118,7 +150,10 @@ mod tests {
 
     #[test]
     fn lists_every_code() {
-        let all: Vec<String> = find_all_status("4.4.1 then 5.4.4 and 5.0.0").iter().map(|c| c.to_string()).collect();
+        let all: Vec<String> = find_all_status("4.4.1 then 5.4.4 and 5.0.0")
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
         assert_eq!(all, ["4.4.1", "5.4.4", "5.0.0"]);
     }
 }

@@ -1,0 +1,243 @@
+//! `bouncewhy-eval corpus`: decodes the sisimai sample corpus with the real
+//! `bouncewhy decode` and scores it against `labels.jsonl`.
+//!
+//! Results are paired by recipient, else by position. A status label of the
+//! form `X.0.9NN` is sisimai's stand-in for "no code in the message": null or
+//! any code of the same class agrees with it.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Minimum shares; the run fails when any is not reached.
+#[derive(Debug, Clone, Copy)]
+pub struct Minimums {
+    /// Share of right reasons.
+    pub reason: f64,
+    /// Share of right status codes.
+    pub status: f64,
+    /// Share of right recipients.
+    pub recipient: f64,
+    /// Share of right hard-bounce flags.
+    pub hard_bounce: f64,
+}
+
+/// Runs the corpus evaluation; returns whether every minimum was reached.
+pub fn run(corpus: &Path, binary: &Path, minimums: Minimums) -> Result<bool, String> {
+    let labels_path = corpus.join("labels.jsonl");
+    let emails = corpus.join("emails");
+    let labels = std::fs::read_to_string(&labels_path)
+        .map_err(|e| format!("cannot read {}: {e}", labels_path.display()))?;
+    let output = Command::new(binary)
+        .args(["decode", "--format", "jsonl", "--lang", "en"])
+        .arg(&emails)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    if !output.status.success() && output.status.code() != Some(1) {
+        return Err(format!(
+            "bouncewhy decode failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let mut got: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let record: Value =
+            serde_json::from_str(line).map_err(|e| format!("bad output line: {e}"))?;
+        let file = record["source"].as_str().map(file_name).unwrap_or_default();
+        got.entry(file).or_default().push(record);
+    }
+    let mut expected: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for line in labels.lines().filter(|l| !l.trim().is_empty()) {
+        let label: Value =
+            serde_json::from_str(line).map_err(|e| format!("bad label line: {e}"))?;
+        let file = label["file"].as_str().unwrap_or_default().to_string();
+        expected.entry(file).or_default().push(label);
+    }
+
+    let fields = ["reason", "status", "recipient", "hard_bounce"];
+    let mut agree = [0usize; 4];
+    let mut total = 0usize;
+    let (mut not_bounce_ok, mut not_bounce_total) = (0usize, 0usize);
+    let mut misses = Vec::new();
+    let empty = Vec::new();
+    for (file, labels) in &expected {
+        let results = got.get(file).unwrap_or(&empty);
+        if labels[0]["not_bounce"].as_bool() == Some(true) {
+            not_bounce_total += 1;
+            if results.is_empty() {
+                not_bounce_ok += 1;
+            } else {
+                misses.push(format!(
+                    "{file}: not a bounce, but {} results",
+                    results.len()
+                ));
+            }
+            continue;
+        }
+        for (index, label) in labels.iter().enumerate() {
+            total += 1;
+            let by_recipient = label["recipient"].as_str().and_then(|want| {
+                results
+                    .iter()
+                    .find(|r| r["recipient"].as_str() == Some(want))
+            });
+            let result = by_recipient.or_else(|| results.get(index));
+            let null = Value::Null;
+            let result = result.unwrap_or(&null);
+            let checks = [
+                result["reason"] == label["reason"],
+                status_agrees(&label["status"], &result["status"]),
+                label["recipient"].is_null() || result["recipient"] == label["recipient"],
+                result["hard_bounce"] == label["hard_bounce"],
+            ];
+            for (slot, ok) in agree.iter_mut().zip(checks) {
+                *slot += usize::from(ok);
+            }
+            if checks.contains(&false) {
+                let wrong: Vec<String> = fields
+                    .iter()
+                    .zip(checks)
+                    .filter(|(_, ok)| !ok)
+                    .map(|(field, _)| {
+                        format!("{field} expected {} got {}", label[*field], result[*field])
+                    })
+                    .collect();
+                let rule = result["evidence"]["rule"].as_str().unwrap_or("-");
+                let said: String = result["diagnostic"]
+                    .as_str()
+                    .unwrap_or("")
+                    .chars()
+                    .take(120)
+                    .collect();
+                misses.push(format!(
+                    "{file}#{}: {} [rule {rule}] {said:?}",
+                    index + 1,
+                    wrong.join("; ")
+                ));
+            }
+        }
+    }
+    let share = |n: usize| n as f64 / total.max(1) as f64;
+    println!(
+        "sisimai corpus: {} bounce results in {} files, {} not-bounce files",
+        total,
+        expected.len(),
+        not_bounce_total
+    );
+    let wanted = [
+        minimums.reason,
+        minimums.status,
+        minimums.recipient,
+        minimums.hard_bounce,
+    ];
+    let mut pass = true;
+    for ((field, count), minimum) in fields.iter().zip(agree).zip(wanted) {
+        let ok = share(count) >= minimum;
+        pass &= ok;
+        println!(
+            "{field:<12} {count}/{total} = {:.3}{}",
+            share(count),
+            if ok { "" } else { "  (below minimum)" }
+        );
+    }
+    println!("not-bounce   {not_bounce_ok}/{not_bounce_total} handled");
+    pass &= not_bounce_ok == not_bounce_total;
+    println!("misses: {}", misses.len());
+    for miss in &misses {
+        println!("  {miss}");
+    }
+    Ok(pass)
+}
+
+fn file_name(source: &str) -> String {
+    let path = source.split('#').next().unwrap_or(source);
+    PathBuf::from(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// True when a result's status agrees with the label (see the module docs).
+fn status_agrees(label: &Value, got: &Value) -> bool {
+    match label.as_str() {
+        None => got.is_null(),
+        Some(want) => {
+            let parts: Vec<&str> = want.split('.').collect();
+            let pseudo = parts.len() == 3 && parts[2].len() == 3 && parts[2].starts_with('9');
+            if pseudo {
+                got.is_null()
+                    || got
+                        .as_str()
+                        .is_some_and(|g| g.split('.').next() == Some(parts[0]))
+            } else {
+                got.as_str() == Some(want)
+            }
+        }
+    }
+}
+
+/// `corpus [--corpus DIR] [--bin PATH] [--min-reason X] [--min-status X] [--min-recipient X] [--min-hard-bounce X]`.
+pub fn run_args(args: &[String]) -> Result<std::process::ExitCode, String> {
+    let mut corpus: Option<PathBuf> = None;
+    let mut binary: Option<PathBuf> = None;
+    let mut minimums = Minimums {
+        reason: 0.0,
+        status: 0.0,
+        recipient: 0.0,
+        hard_bounce: 0.0,
+    };
+    let mut iter = args.iter();
+    while let Some(flag) = iter.next() {
+        let mut value = || {
+            iter.next()
+                .cloned()
+                .ok_or_else(|| format!("corpus: {flag} needs a value"))
+        };
+        let share = |text: String| {
+            text.parse::<f64>()
+                .map_err(|e| format!("corpus: {flag}: {e}"))
+        };
+        match flag.as_str() {
+            "--corpus" => corpus = Some(PathBuf::from(value()?)),
+            "--bin" => binary = Some(PathBuf::from(value()?)),
+            "--min-reason" => minimums.reason = share(value()?)?,
+            "--min-status" => minimums.status = share(value()?)?,
+            "--min-recipient" => minimums.recipient = share(value()?)?,
+            "--min-hard-bounce" => minimums.hard_bounce = share(value()?)?,
+            other => return Err(format!("corpus: unknown option `{other}`")),
+        }
+    }
+    let corpus = match corpus {
+        Some(dir) => dir,
+        None => default_corpus().ok_or(
+            "cannot find ../shared/corpus/sisimai next to the workspace; pass --corpus DIR",
+        )?,
+    };
+    let binary = match binary {
+        Some(path) => path,
+        None => std::env::current_exe()
+            .map_err(|e| e.to_string())?
+            .with_file_name("bouncewhy"),
+    };
+    let pass = run(&corpus, &binary, minimums)?;
+    Ok(if pass {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
+    })
+}
+
+/// `<workspace>/../shared/corpus/sisimai`, looked for above the current folder,
+/// then relative to this package's source.
+pub fn default_corpus() -> Option<PathBuf> {
+    let mut bases: Vec<PathBuf> = Vec::new();
+    if let Ok(dir) = std::env::current_dir() {
+        bases.extend(dir.ancestors().map(|d| d.join("../shared")));
+    }
+    bases.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    bases
+        .into_iter()
+        .map(|base| base.join("corpus/sisimai"))
+        .find(|path| path.join("labels.jsonl").is_file())
+}
