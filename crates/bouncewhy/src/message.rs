@@ -25,6 +25,10 @@ pub struct Mail {
     pub original_headers: Vec<(String, String)>,
     /// Whether the message carried a MIME structure at all.
     pub is_mime: bool,
+    /// The human-readable body, built once from `parts` (see [`Mail::body`]).
+    body: String,
+    /// `body` in ASCII lower case, for case-insensitive searches with the same offsets.
+    body_lower: String,
 }
 
 impl Mail {
@@ -62,6 +66,8 @@ impl Mail {
             ..Mail::default()
         };
         mail.collect_parts(&message, 0, limits);
+        mail.body = mail.join_body();
+        mail.body_lower = mail.body.to_ascii_lowercase();
         Ok(mail)
     }
 
@@ -147,7 +153,16 @@ impl Mail {
     }
 
     /// The human-readable body: text/plain parts (or HTML turned to text), joined.
-    pub fn body(&self) -> String {
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// The body in ASCII lower case; byte offsets match [`Mail::body`].
+    pub fn body_lower(&self) -> &str {
+        &self.body_lower
+    }
+
+    fn join_body(&self) -> String {
         let plain: Vec<&str> = self
             .parts
             .iter()

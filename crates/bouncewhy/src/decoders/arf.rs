@@ -20,7 +20,7 @@ impl Decoder for Arf {
             .map(|p| p.text.clone())
             .or_else(|| {
                 let body = mail.body();
-                let at = body.to_ascii_lowercase().find("feedback-type:")?;
+                let at = mail.body_lower().find("feedback-type:")?;
                 Some(body[at..].to_string())
             })?;
         let fields = parse_header_block(&report_text);

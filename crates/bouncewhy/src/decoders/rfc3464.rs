@@ -25,7 +25,7 @@ impl Decoder for Rfc3464 {
                     || p.content_type == "message/global-delivery-status"
             })
             .map(|p| p.text.clone())
-            .or_else(|| inline_fields(&mail.body()))?;
+            .or_else(|| inline_fields(mail.body()))?;
         let (per_message, recipients) = parse_fields(&fields_text);
         let reporting_mta = field(&per_message, "reporting-mta").map(strip_type);
         let body = mail.body();
@@ -42,7 +42,7 @@ impl Decoder for Rfc3464 {
                     .map(strip_type)
                     .unwrap_or_default();
                 if diagnostic.trim().is_empty() {
-                    diagnostic = body_lines_about(&body, &recipient);
+                    diagnostic = body_lines_about(body, &recipient);
                 }
                 let status = refine_status(status, &diagnostic);
                 let forced_reason = match action {

@@ -87,15 +87,14 @@ impl Decoder for PlainText {
             || from.contains("postmaster");
         let failed_header = mail.header("x-failed-recipients");
         let subject_says = BOUNCE_SUBJECTS.iter().any(|w| subject.contains(w));
-        let body = mail.body();
         let is_bounce = from_system
             || failed_header.is_some()
             || (subject_says
-                && (!mail.original_headers.is_empty() || looks_like_error_text(&body)));
+                && (!mail.original_headers.is_empty() || looks_like_error_text(mail.body_lower())));
         if !is_bounce {
             return None;
         }
-        let section = error_section(&body);
+        let section = error_section(mail);
         let excluded = excluded_addresses(mail);
         let keep = |address: &&str| {
             let lower = address.to_ascii_lowercase();
@@ -154,9 +153,9 @@ fn coded_lines(section: &str) -> String {
         .join("\n")
 }
 
-/// Text that reads like a delivery error even without a bounce sender.
-fn looks_like_error_text(body: &str) -> bool {
-    let lower = body.to_ascii_lowercase();
+/// Text that reads like a delivery error even without a bounce sender
+/// (`lower` is the body in lower case).
+fn looks_like_error_text(lower: &str) -> bool {
     [
         "could not be delivered",
         "delivery has failed",
@@ -170,9 +169,13 @@ fn looks_like_error_text(body: &str) -> bool {
     .any(|p| lower.contains(p))
 }
 
-/// The part of the body before the returned original message.
-pub fn error_section(body: &str) -> &str {
-    let lower = body.to_ascii_lowercase();
+/// The part of the message body before the returned original message.
+pub fn error_section(mail: &Mail) -> &str {
+    section_before_original(mail.body(), mail.body_lower())
+}
+
+/// The part of `body` before the returned original; `lower` is `body` in ASCII lower case.
+fn section_before_original<'a>(body: &'a str, lower: &str) -> &'a str {
     let mut end = body.len();
     for marker in ORIGINAL_MARKERS {
         if let Some(at) = lower.find(marker) {
@@ -240,7 +243,7 @@ mod tests {
     #[test]
     fn section_stops_at_the_returned_message() {
         let body = "Hi. This is the qmail-send program.\n\n<a@example.org>:\nSorry, no mailbox here by that name.\n\n--- Below this line is a copy of the message.\n\nReturn-Path: <s@example.com>\n";
-        let section = error_section(body);
+        let section = section_before_original(body, &body.to_ascii_lowercase());
         assert!(section.contains("no mailbox here"));
         assert!(!section.contains("Return-Path"));
         assert_eq!(

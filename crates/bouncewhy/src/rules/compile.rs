@@ -8,6 +8,7 @@ use crate::Error;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 /// Size limit for each compiled regex and the regex set (bytes of automaton).
 const REGEX_SIZE_LIMIT: usize = 64 << 20;
@@ -23,7 +24,9 @@ pub struct CompiledRule {
     pub tier: PackKind,
     /// Provider reported with the answer.
     pub provider: Option<String>,
-    regexes: Vec<Regex>,
+    /// The rule's own regexes, compiled the first time the rule wins (they
+    /// only locate the matched span; the shared `RegexSet` finds the rule).
+    regexes: OnceLock<Vec<Regex>>,
 }
 
 /// The facts a rule's constraints are checked against.
@@ -95,27 +98,13 @@ impl RuleSet {
                         message: "empty pattern".into(),
                     });
                 }
-                let regexes = spec
-                    .regex
-                    .iter()
-                    .map(|source| {
-                        RegexBuilder::new(source)
-                            .case_insensitive(true)
-                            .size_limit(REGEX_SIZE_LIMIT)
-                            .build()
-                            .map_err(|e| Error::Rule {
-                                origin: origin(),
-                                message: format!("bad regex `{source}`: {e}"),
-                            })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
                 let provider = spec.provider.clone().or_else(|| pack.pack.provider.clone());
                 rules.push(CompiledRule {
                     spec: spec.clone(),
                     pack: pack.pack.name.clone(),
                     tier,
                     provider,
-                    regexes,
+                    regexes: OnceLock::new(),
                 });
             }
         }
@@ -153,9 +142,11 @@ impl RuleSet {
             .size_limit(REGEX_SIZE_LIMIT)
             .dfa_size_limit(REGEX_SIZE_LIMIT)
             .build()
-            .map_err(|e| Error::Rule {
-                origin: "regex set".into(),
-                message: e.to_string(),
+            .map_err(|e| {
+                blame_regex(&rules).unwrap_or_else(|| Error::Rule {
+                    origin: "regex set".into(),
+                    message: e.to_string(),
+                })
             })?;
         Ok(RuleSet {
             rules,
@@ -212,7 +203,7 @@ impl RuleSet {
         let (index, span) = best?;
         let rule = &self.rules[index];
         let span = span.or_else(|| {
-            rule.regexes
+            rule.regexes()
                 .iter()
                 .find_map(|re| re.find(text))
                 .map(|m| [m.start(), m.end()])
@@ -221,7 +212,38 @@ impl RuleSet {
     }
 }
 
+/// Finds the rule whose regex does not compile, to name it in the error.
+/// Only called when the shared set failed to build.
+fn blame_regex(rules: &[CompiledRule]) -> Option<Error> {
+    rules.iter().find_map(|rule| {
+        rule.spec.regex.iter().find_map(|source| {
+            compile_regex(source).err().map(|e| Error::Rule {
+                origin: format!("pack `{}`, rule `{}`", rule.pack, rule.spec.id),
+                message: format!("bad regex `{source}`: {e}"),
+            })
+        })
+    })
+}
+
+fn compile_regex(source: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(source)
+        .case_insensitive(true)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+}
+
 impl CompiledRule {
+    /// The rule's own regexes (valid: the shared set that contains them compiled).
+    fn regexes(&self) -> &[Regex] {
+        self.regexes.get_or_init(|| {
+            self.spec
+                .regex
+                .iter()
+                .filter_map(|source| compile_regex(source).ok())
+                .collect()
+        })
+    }
+
     /// True when the rule's constraints hold for `context`.
     pub fn applies(&self, context: &Context<'_>) -> bool {
         let spec = &self.spec;

@@ -8,5 +8,5 @@ pub mod status;
 
 pub use command::find_command;
 pub use normalize::normalize;
-pub use reply::{find_reply_code, ReplyCode};
-pub use status::{find_status, StatusCode};
+pub use reply::{find_reply_code, last_reply_code, ReplyCode};
+pub use status::{find_status, last_status, StatusCode};

@@ -57,6 +57,20 @@ pub fn find_reply_code(text: &str) -> Option<(ReplyCode, [usize; 2])> {
     })
 }
 
+/// The last SMTP reply code in `text` (the innermost of nested replies).
+pub fn last_reply_code(text: &str) -> Option<u16> {
+    let mut offset = 0;
+    let mut last = None;
+    while let Some((code, [_, end])) = find_reply_code(&text[offset..]) {
+        last = Some(code.0);
+        offset += end;
+        if offset >= text.len() {
+            break;
+        }
+    }
+    last
+}
+
 /// Rejects codes that are really parts of numbers such as "250 000 bytes" or "1 500 kB".
 fn is_inside_number_list(text: &str, start: usize, end: usize) -> bool {
     let after = &text.as_bytes()[end..];

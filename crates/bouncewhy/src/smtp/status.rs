@@ -83,6 +83,12 @@ pub fn find_all_status(text: &str) -> Vec<StatusCode> {
     found
 }
 
+/// The last enhanced status code in `text`: the innermost one when a service
+/// wraps the remote server's reply in its own.
+pub fn last_status(text: &str) -> Option<StatusCode> {
+    find_all_status(text).last().copied()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

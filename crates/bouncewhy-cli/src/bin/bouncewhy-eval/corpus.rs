@@ -228,16 +228,8 @@ pub fn run_args(args: &[String]) -> Result<std::process::ExitCode, String> {
     })
 }
 
-/// `<workspace>/../shared/corpus/sisimai`, looked for above the current folder,
-/// then relative to this package's source.
+/// `<workspace>/../shared/corpus/sisimai`, found the same way as the seed cases.
 pub fn default_corpus() -> Option<PathBuf> {
-    let mut bases: Vec<PathBuf> = Vec::new();
-    if let Ok(dir) = std::env::current_dir() {
-        bases.extend(dir.ancestors().map(|d| d.join("../shared")));
-    }
-    bases.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    bases
-        .into_iter()
-        .map(|base| base.join("corpus/sisimai"))
-        .find(|path| path.join("labels.jsonl").is_file())
+    super::seeds::find_in_shared("corpus/sisimai/labels.jsonl")
+        .and_then(|labels| labels.parent().map(Path::to_path_buf))
 }

@@ -72,6 +72,12 @@ pub fn explanation_text(diagnosis: &Value) -> String {
 /// The cases file next to the workspace: `<workspace>/../shared/acceptance/seed-cases.jsonl`,
 /// looked for above the current folder, then relative to this package's source.
 pub fn default_cases_path() -> Option<PathBuf> {
+    find_in_shared(CASES_IN_SHARED)
+}
+
+/// `relative` inside the `shared` folder next to the workspace, looked for
+/// above the current folder, then relative to this package's source.
+pub fn find_in_shared(relative: &str) -> Option<PathBuf> {
     let mut bases: Vec<PathBuf> = Vec::new();
     if let Ok(dir) = std::env::current_dir() {
         bases.extend(dir.ancestors().map(|d| d.join("../shared")));
@@ -79,7 +85,7 @@ pub fn default_cases_path() -> Option<PathBuf> {
     bases.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
     bases
         .into_iter()
-        .map(|base| base.join(CASES_IN_SHARED))
+        .map(|base| base.join(relative))
         .find(|path| path.is_file())
 }
 
@@ -145,6 +151,28 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
 }
 
 /// What one case came to.
+/// Prints one titled list: a line per case for which `items` is not empty
+/// (a case whose command failed is listed only by the caller that asks for it).
+fn print_section(title: &str, outcomes: &[Outcome], items: impl Fn(&Outcome) -> Vec<String>) {
+    let lines: Vec<(&Outcome, Vec<String>)> = outcomes
+        .iter()
+        .map(|o| (o, items(o)))
+        .filter(|(_, items)| !items.is_empty())
+        .collect();
+    if lines.is_empty() {
+        return;
+    }
+    println!("\n{title} ({}):", lines.len());
+    for (outcome, items) in lines {
+        println!(
+            "  {}: {} [rule {}]",
+            outcome.id,
+            items.join("; "),
+            outcome.rule
+        );
+    }
+}
+
 struct Outcome {
     id: String,
     rule: String,
@@ -225,75 +253,32 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     println!("cases: {}", cases_path.display());
 
     let show = |value: &Value| value.to_string();
-    let misses: Vec<&Outcome> = outcomes
-        .iter()
-        .filter(|o| o.error.is_some() || !o.misses.is_empty())
-        .collect();
-    if !misses.is_empty() {
-        println!("\nmisses ({}):", misses.len());
-        for outcome in misses {
-            match &outcome.error {
-                Some(error) => println!("  {}: {error}", outcome.id),
-                None => {
-                    let fields: Vec<String> = outcome
-                        .misses
-                        .iter()
-                        .map(|(field, want, got)| {
-                            format!("{field} expected {}, got {}", show(want), show(got))
-                        })
-                        .collect();
-                    println!(
-                        "  {}: {} [rule {}]",
-                        outcome.id,
-                        fields.join("; "),
-                        outcome.rule
-                    );
-                }
-            }
+    let differences = |fields: &[(&'static str, Value, Value)]| -> Vec<String> {
+        fields
+            .iter()
+            .map(|(field, want, got)| format!("{field} expected {}, got {}", show(want), show(got)))
+            .collect()
+    };
+    print_section("misses", &outcomes, |o| match &o.error {
+        Some(error) => vec![error.clone()],
+        None => differences(&o.misses),
+    });
+    print_section("other fields differ", &outcomes, |o| {
+        if o.error.is_some() {
+            Vec::new()
+        } else {
+            differences(&o.others)
         }
-    }
-    let others: Vec<&Outcome> = outcomes
-        .iter()
-        .filter(|o| o.error.is_none() && !o.others.is_empty())
-        .collect();
-    if !others.is_empty() {
-        println!("\nother fields differ ({}):", others.len());
-        for outcome in others {
-            let fields: Vec<String> = outcome
-                .others
-                .iter()
-                .map(|(field, want, got)| {
-                    format!("{field} expected {}, got {}", show(want), show(got))
-                })
-                .collect();
-            println!(
-                "  {}: {} [rule {}]",
-                outcome.id,
-                fields.join("; "),
-                outcome.rule
-            );
+    });
+    print_section("fix keywords not conveyed", &outcomes, |o| {
+        if o.error.is_some() {
+            return Vec::new();
         }
-    }
-    let unconveyed: Vec<&Outcome> = outcomes
-        .iter()
-        .filter(|o| o.error.is_none() && !o.keywords.is_empty())
-        .collect();
-    if !unconveyed.is_empty() {
-        println!("\nfix keywords not conveyed ({}):", unconveyed.len());
-        for outcome in unconveyed {
-            let keywords: Vec<String> = outcome
-                .keywords
-                .iter()
-                .map(|(keyword, words)| format!("{keyword:?} lacks {}", words.join(", ")))
-                .collect();
-            println!(
-                "  {}: {} [rule {}]",
-                outcome.id,
-                keywords.join("; "),
-                outcome.rule
-            );
-        }
-    }
+        o.keywords
+            .iter()
+            .map(|(keyword, words)| format!("{keyword:?} lacks {}", words.join(", ")))
+            .collect()
+    });
 
     if share + 1e-9 < options.min {
         println!("\nshare {share:.3} is below the minimum {:.3}", options.min);

@@ -23,7 +23,7 @@ impl Decoder for DragonFly {
 
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
         let body = mail.body();
-        let lower = body.to_ascii_lowercase();
+        let lower = mail.body_lower();
         lower.find("this is the dragonfly mail agent")?;
         let key = "there was an error delivering your mail to";
         let mut reports = Vec::new();

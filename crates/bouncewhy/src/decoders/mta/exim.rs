@@ -37,15 +37,14 @@ impl Decoder for Exim {
         if mail.part("message/delivery-status").is_some() {
             return None;
         }
-        let body = mail.body();
-        let lower = body.to_ascii_lowercase();
+        let lower = mail.body_lower();
         let signed = lower
             .contains("this message was created automatically by mail delivery software")
             || mail.header("x-failed-recipients").is_some();
         if !signed {
             return None;
         }
-        let section = error_section(&body);
+        let section = error_section(mail);
         let lines: Vec<&str> = section.lines().collect();
         let start = lines.iter().position(|l| {
             let l = l.to_ascii_lowercase();

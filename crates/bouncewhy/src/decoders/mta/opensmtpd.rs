@@ -34,7 +34,7 @@ impl Decoder for OpenSmtpd {
 
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
         let body = mail.body();
-        let lower = body.to_ascii_lowercase();
+        let lower = mail.body_lower();
         if !lower.contains("this is the mailer-daemon, please do not reply") {
             return None;
         }

@@ -27,7 +27,7 @@ impl Decoder for Postfix {
 
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
         let body = mail.body();
-        let lower = body.to_ascii_lowercase();
+        let lower = mail.body_lower();
         let dsn = mail
             .part("message/delivery-status")
             .map(|p| p.text.to_ascii_lowercase());
@@ -39,7 +39,7 @@ impl Decoder for Postfix {
         if !signed {
             return None;
         }
-        let paragraphs = paragraphs(&body);
+        let paragraphs = paragraphs(body);
         let mut reports = Rfc3464.decode(mail).unwrap_or_default();
         if reports.is_empty() {
             reports = paragraphs

@@ -40,7 +40,7 @@ impl Decoder for Qmail {
             return None;
         }
         let body = mail.body();
-        let lower = body.to_ascii_lowercase();
+        let lower = mail.body_lower();
         let start = lower.find("this is the qmail-send program").or_else(|| {
             lower.find("i wasn't able to deliver your message to the following addresses")
         })?;

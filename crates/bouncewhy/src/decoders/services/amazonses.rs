@@ -15,11 +15,12 @@
 
 use super::super::rfc3464::Rfc3464;
 use super::super::Decoder;
-use super::{last_reply, last_status};
+
 use crate::diagnosis::{Action, Reason};
 use crate::engine::Report;
 use crate::message::Mail;
 use crate::smtp::StatusCode;
+use crate::smtp::{last_reply_code, last_status};
 use serde_json::Value;
 
 /// The Amazon SES decoder.
@@ -40,7 +41,7 @@ impl Decoder for AmazonSes {
                     .iter()
                     .any(|(n, _)| n.starts_with("x-amz-sns-"));
             if sns || body.contains("amazonses.com") {
-                if let Some(reports) = from_json(&body) {
+                if let Some(reports) = from_json(body) {
                     return Some(reports);
                 }
             }
@@ -58,7 +59,7 @@ impl Decoder for AmazonSes {
                     report.status = Some(status);
                 }
             }
-            if let Some(code) = last_reply(&report.diagnostic) {
+            if let Some(code) = last_reply_code(&report.diagnostic) {
                 report.reply_code = Some(code);
             }
             if lower.contains("message expired") && lower.contains("unable to deliver in") {
@@ -140,7 +141,7 @@ fn from_json(body: &str) -> Option<Vec<Report>> {
                 reports.push(Report {
                     recipient: Some(address),
                     action,
-                    reply_code: last_reply(&diagnostic),
+                    reply_code: last_reply_code(&diagnostic),
                     status,
                     diagnostic,
                     context: format!(
@@ -188,7 +189,7 @@ fn from_json(body: &str) -> Option<Vec<Report>> {
                     recipient: Some(address.to_string()),
                     action: Some(Action::Delivered),
                     status: last_status(&response),
-                    reply_code: last_reply(&response),
+                    reply_code: last_reply_code(&response),
                     diagnostic: response.clone(),
                     reporting_mta: text(delivery, "reportingMTA"),
                     remote_host: text(delivery, "remoteMtaIp"),

@@ -56,7 +56,7 @@ impl Decoder for Exchange {
         }) || mail
             .header("x-mailer")
             .is_some_and(|m| m.contains("Internet Mail Service"));
-        let section = super::super::text::error_section(&body);
+        let section = super::super::text::error_section(mail);
         let reports = if ADMIN_LINE.is_match(section) {
             modern(section)
         } else if microsoft_headers

@@ -8,11 +8,11 @@
 
 use super::super::rfc3464::Rfc3464;
 use super::super::{addresses, Decoder};
-use super::{between, last_reply, unfold};
+use super::{between, unfold};
 use crate::diagnosis::Action;
 use crate::engine::Report;
 use crate::message::{parse_header_block, Mail};
-use crate::smtp::status::find_all_status;
+use crate::smtp::{last_reply_code, last_status};
 
 /// The Gmail decoder.
 pub struct Gmail;
@@ -36,9 +36,9 @@ impl Decoder for Gmail {
             return None;
         }
         let body = mail.body();
-        let lower = body.to_ascii_lowercase();
+        let lower = mail.body_lower();
         let Some(heading) = lower.find("delivery to the following recipient") else {
-            return modern(mail, &body);
+            return modern(mail);
         };
         if !lower.contains("technical details of") {
             return None;
@@ -61,7 +61,7 @@ impl Decoder for Gmail {
                 }
             }
         }
-        let details = between(&body, "technical details of", ORIGINAL).unwrap_or("");
+        let details = between(body, "technical details of", ORIGINAL).unwrap_or("");
         // Skip "permanent failure:" / "temporary failure:".
         let details = details.split_once(':').map_or(details, |(_, rest)| rest);
         let diagnostic = unfold(details);
@@ -90,7 +90,7 @@ impl Decoder for Gmail {
         }
         let remote_host = remote_host(&diagnostic);
         let command = state_command(&diagnostic);
-        let status = find_all_status(&diagnostic).last().copied();
+        let status = last_status(&diagnostic);
         Some(
             recipients
                 .into_iter()
@@ -104,7 +104,7 @@ impl Decoder for Gmail {
                     diagnostic: diagnostic.clone(),
                     context: unfold(&body[..section_end]),
                     status,
-                    reply_code: last_reply(&diagnostic),
+                    reply_code: last_reply_code(&diagnostic),
                     smtp_command: command.map(str::to_string),
                     remote_host: remote_host.clone(),
                     ..Report::default()
@@ -119,8 +119,8 @@ impl Decoder for Gmail {
 /// `The response from the remote server was:` and the reply. With a
 /// `message/delivery-status` part the standard fields are used and the human
 /// text becomes the context.
-fn modern(mail: &Mail, body: &str) -> Option<Vec<Report>> {
-    let lower = body.to_ascii_lowercase();
+fn modern(mail: &Mail) -> Option<Vec<Report>> {
+    let (body, lower) = (mail.body(), mail.body_lower());
     let marker = [
         "the response from the remote server was:",
         "the response was:",
@@ -153,8 +153,8 @@ fn modern(mail: &Mail, body: &str) -> Option<Vec<Report>> {
             action: Some(Action::Failed),
             diagnostic: response.clone(),
             context: human.clone(),
-            status: find_all_status(&response).last().copied(),
-            reply_code: last_reply(&response),
+            status: last_status(&response),
+            reply_code: last_reply_code(&response),
             ..Report::default()
         })
         .collect();

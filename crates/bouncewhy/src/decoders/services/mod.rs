@@ -9,8 +9,6 @@ mod yahoo;
 mod zoho;
 
 use super::Decoder;
-use crate::smtp::status::find_all_status;
-use crate::smtp::{find_reply_code, StatusCode};
 
 /// This family's decoders, tried in order.
 pub static ALL: &[&dyn Decoder] = &[
@@ -22,26 +20,6 @@ pub static ALL: &[&dyn Decoder] = &[
     &yahoo::Yahoo,
     &exchange::Exchange,
 ];
-
-/// The last enhanced status code in `text` (the innermost one when a service
-/// wraps the remote server's reply in its own).
-pub(crate) fn last_status(text: &str) -> Option<StatusCode> {
-    find_all_status(text).last().copied()
-}
-
-/// The last SMTP reply code in `text`.
-pub(crate) fn last_reply(text: &str) -> Option<u16> {
-    let mut offset = 0;
-    let mut last = None;
-    while let Some((code, [_, end])) = find_reply_code(&text[offset..]) {
-        last = Some(code.0);
-        offset += end;
-        if offset >= text.len() {
-            break;
-        }
-    }
-    last
-}
 
 /// Joins lines into one string, collapsing runs of whitespace.
 pub(crate) fn unfold(text: &str) -> String {

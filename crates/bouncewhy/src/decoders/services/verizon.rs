@@ -24,7 +24,7 @@ impl Decoder for Verizon {
         if !body.contains("could not be delivered") {
             return None;
         }
-        let (error_part, original) = body.split_once("Original Message:").unwrap_or((&body, ""));
+        let (error_part, original) = body.split_once("Original Message:").unwrap_or((body, ""));
         let diagnostic = error_part
             .lines()
             .map(str::trim)

@@ -5,10 +5,10 @@
 //! command), up to `--- Below this line is a copy of the message.`
 
 use super::super::{first_address, Decoder};
-use super::{last_reply, unfold};
+use super::unfold;
 use crate::engine::Report;
 use crate::message::Mail;
-use crate::smtp::status::find_all_status;
+use crate::smtp::{last_reply_code, last_status};
 
 /// The Yahoo! Mail decoder.
 pub struct Yahoo;
@@ -78,8 +78,8 @@ impl Decoder for Yahoo {
             };
             reports.push(Report {
                 recipient: Some(address.to_string()),
-                reply_code: last_reply(diagnostic),
-                status: find_all_status(diagnostic).last().copied(),
+                reply_code: last_reply_code(diagnostic),
+                status: last_status(diagnostic),
                 smtp_command: command,
                 diagnostic: diagnostic.to_string(),
                 ..Report::default()

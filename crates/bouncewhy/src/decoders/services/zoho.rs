@@ -5,10 +5,10 @@
 //! the returned original follows from `Received:`.
 
 use super::super::Decoder;
-use super::{last_reply, unfold};
+use super::unfold;
 use crate::engine::Report;
 use crate::message::Mail;
-use crate::smtp::status::find_all_status;
+use crate::smtp::{last_reply_code, last_status};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -50,10 +50,10 @@ impl Decoder for Zoho {
             let block = &section[at + address.len()..stop];
             let block = block.split("\n\n").next().unwrap_or(block);
             let diagnostic = unfold(block);
-            let status = find_all_status(&diagnostic).last().copied();
+            let status = last_status(&diagnostic);
             reports.push(Report {
                 recipient: Some(address.to_string()),
-                reply_code: last_reply(&diagnostic),
+                reply_code: last_reply_code(&diagnostic),
                 status,
                 diagnostic,
                 ..Report::default()
