@@ -98,3 +98,74 @@ fn explanations_convey_every_fix_keyword() {
         problems.join("\n")
     );
 }
+
+/// Runs `bouncewhy explain --json --lang <lang> <input>` and parses its answer.
+fn explain_json(input: &str, lang: &str) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_bouncewhy"))
+        .args(["explain", "--json", "--lang", lang, "--", input])
+        .env_remove("LC_ALL")
+        .env_remove("LANG")
+        .output()
+        .expect("bouncewhy runs");
+    assert!(output.status.success(), "explain failed for {input:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let first = stdout.lines().next().expect("explain printed a diagnosis");
+    serde_json::from_str(first).expect("explain --json prints JSON")
+}
+
+#[test]
+fn seed_cases_are_explained_in_their_own_language() {
+    let Some(path) = cases_path() else {
+        println!("skipped: ../shared not found");
+        return;
+    };
+    let text = std::fs::read_to_string(&path).expect("the cases file is readable");
+    let cases = seeds::parse_cases(&text).expect("the cases file is valid JSON Lines");
+    let mut checked = std::collections::BTreeMap::<String, usize>::new();
+    let mut problems = Vec::new();
+    for case in &cases {
+        let id = case["id"].as_str().unwrap_or("(no id)");
+        let input = case["input"].as_str().expect("every case has an input");
+        let Some(lang) = case["languages"]
+            .as_str()
+            .and_then(|l| l.split('/').next())
+            .filter(|l| *l != "en")
+        else {
+            continue;
+        };
+        let english = explain_json(input, "en");
+        let local = explain_json(input, lang);
+        for field in ["reason", "category", "who_acts", "retry", "permanent"] {
+            if local[field] != english[field] {
+                problems.push(format!(
+                    "{id}: {field} is {} in {lang} but {} in English",
+                    local[field], english[field]
+                ));
+            }
+        }
+        let explanation = &local["explanation"];
+        if explanation["lang"] != lang {
+            problems.push(format!("{id}: answered in {}", explanation["lang"]));
+        }
+        for part in ["summary", "detail"] {
+            let words = explanation[part].as_str().unwrap_or_default();
+            if words.trim().is_empty() || explanation[part] == english["explanation"][part] {
+                problems.push(format!("{id}: {part} is not in {lang}"));
+            }
+        }
+        let steps = explanation["fix"].as_array().map_or(0, Vec::len);
+        if steps == 0 || explanation["fix"] == english["explanation"]["fix"] {
+            problems.push(format!("{id}: fix steps are not in {lang}"));
+        }
+        *checked.entry(lang.to_string()).or_default() += 1;
+    }
+    for lang in ["da", "sv", "nb", "pl", "lv"] {
+        assert!(checked.contains_key(lang), "no seed case in {lang}");
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}

@@ -126,6 +126,46 @@ impl Knowledge {
         self.languages.keys().map(String::as_str)
     }
 
+    /// The loaded language that best serves `tag`: a BCP 47 tag (`da`, `nb-NO`,
+    /// `pt-BR`) or a locale name (`de_DE.UTF-8`). Subtags are dropped from the end
+    /// until a loaded language matches; `no` and `nn` read Bokmål (`nb`).
+    pub fn resolve_language(&self, tag: &str) -> Option<&str> {
+        let base = tag.split(['.', '@']).next().unwrap_or_default();
+        let mut candidate = base.trim().replace('_', "-").to_ascii_lowercase();
+        loop {
+            let name = match candidate.as_str() {
+                "no" | "nn" => "nb",
+                other => other,
+            };
+            if let Some((key, _)) = self.languages.get_key_value(name) {
+                return Some(key.as_str());
+            }
+            let cut = candidate.rfind('-')?;
+            candidate.truncate(cut);
+        }
+    }
+
+    /// The best loaded language for an HTTP `Accept-Language` list
+    /// (`da, en-GB;q=0.8`): the highest-weighted tag that resolves.
+    pub fn negotiate(&self, accept_language: &str) -> Option<&str> {
+        let mut ranges: Vec<(f32, usize, &str)> = accept_language
+            .split(',')
+            .enumerate()
+            .filter_map(|(position, item)| {
+                let mut pieces = item.split(';');
+                let tag = pieces.next()?.trim();
+                let weight = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+                (!tag.is_empty() && tag != "*" && weight > 0.0).then_some((weight, position, tag))
+            })
+            .collect();
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranges
+            .into_iter()
+            .find_map(|(_, _, tag)| self.resolve_language(tag))
+    }
+
     /// The text set of a language, if loaded.
     pub fn texts(&self, lang: &str) -> Option<&TextSet> {
         self.languages.get(lang)
@@ -155,11 +195,7 @@ impl Knowledge {
         advice: Option<&str>,
         links: Vec<String>,
     ) -> Explanation {
-        let used_lang = if self.languages.contains_key(lang) {
-            lang
-        } else {
-            "en"
-        };
+        let used_lang = self.resolve_language(lang).unwrap_or("en");
         let order = [used_lang, "en"];
         let advice_text = |l: &str| advice.and_then(|key| self.languages.get(l)?.advice.get(key));
         let reason_text = |l: &str| {
@@ -186,5 +222,49 @@ impl Knowledge {
             fix,
             links,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn knowledge(languages: &[&str]) -> Knowledge {
+        let mut knowledge = Knowledge::default();
+        for lang in languages {
+            knowledge.add_texts(lang, TextSet::default());
+        }
+        knowledge
+    }
+
+    #[test]
+    fn tags_and_locales_resolve_to_loaded_languages() {
+        let k = knowledge(&["en", "da", "nb", "pt"]);
+        assert_eq!(k.resolve_language("da"), Some("da"));
+        assert_eq!(k.resolve_language("DA-dk"), Some("da"));
+        assert_eq!(k.resolve_language("da_DK.UTF-8"), Some("da"));
+        assert_eq!(k.resolve_language("no"), Some("nb"));
+        assert_eq!(k.resolve_language("nn-NO"), Some("nb"));
+        assert_eq!(k.resolve_language("nb-NO"), Some("nb"));
+        assert_eq!(k.resolve_language("pt-BR"), Some("pt"));
+        assert_eq!(k.resolve_language("de@euro"), None);
+        assert_eq!(k.resolve_language(""), None);
+    }
+
+    #[test]
+    fn accept_language_prefers_weight_then_order() {
+        let k = knowledge(&["en", "da", "sv"]);
+        assert_eq!(k.negotiate("fr-FR, sv;q=0.5, da;q=0.9"), Some("da"));
+        assert_eq!(k.negotiate("sv, da"), Some("sv"));
+        assert_eq!(k.negotiate("da;q=0, sv;q=0.1"), Some("sv"));
+        assert_eq!(k.negotiate("fr, *;q=0.5"), None);
+        assert_eq!(k.negotiate("da;q=oops, en"), Some("en"));
+    }
+
+    #[test]
+    fn explanation_names_the_language_used() {
+        let k = knowledge(&["en", "da"]);
+        assert_eq!(k.explain("da-DK", Reason::MailboxFull, None, vec![]).lang, "da");
+        assert_eq!(k.explain("xx", Reason::MailboxFull, None, vec![]).lang, "en");
     }
 }

@@ -93,6 +93,56 @@ fn other_languages_have_no_keys_english_lacks() {
     }
 }
 
+/// The output languages every text must exist in.
+const LANGUAGES: &[&str] = &[
+    "en", "da", "sv", "nb", "fi", "de", "nl", "fr", "es", "it", "pl", "lv", "ja",
+];
+
+fn is_complete(text: &bouncewhy::knowledge::Text, english: &bouncewhy::knowledge::Text) -> bool {
+    let filled = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
+    (english.summary.is_none() || filled(&text.summary))
+        && (english.detail.is_none() || filled(&text.detail))
+        && text.fix.len() == english.fix.len()
+        && text.fix.iter().all(|step| !step.trim().is_empty())
+}
+
+#[test]
+fn every_language_has_every_english_text() {
+    let engine = engine();
+    let knowledge = engine.knowledge();
+    let english = knowledge.texts("en").expect("English texts are built in");
+    let mut problems = Vec::new();
+    for lang in LANGUAGES {
+        let Some(texts) = knowledge.texts(lang) else {
+            problems.push(format!("{lang}: no language file"));
+            continue;
+        };
+        for key in english.labels.keys() {
+            if !texts.labels.get(key).is_some_and(|l| !l.trim().is_empty()) {
+                problems.push(format!("{lang}: label {key} missing or empty"));
+            }
+        }
+        for (kind, theirs, ours) in [
+            ("reason", &texts.reason, &english.reason),
+            ("advice", &texts.advice, &english.advice),
+        ] {
+            for (key, text) in ours {
+                match theirs.get(key) {
+                    Some(t) if is_complete(t, text) => {}
+                    Some(_) => problems.push(format!("{lang}: {kind} {key} incomplete")),
+                    None => problems.push(format!("{lang}: {kind} {key} missing")),
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems, first ones:\n{}",
+        problems.len(),
+        problems.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
+
 #[test]
 fn every_advice_text_belongs_to_a_rule() {
     let engine = engine();

@@ -26,7 +26,7 @@ pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError>
         ..bouncewhy::Limits::default()
     };
     let engine = engine(global)?.with_limits(limits);
-    let lang = language(global);
+    let lang = language(global, &engine);
     let stdout = std::io::stdout();
     let format = args.format.unwrap_or(if stdout.is_terminal() {
         Format::Text

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 /// Runs `explain`.
 pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<ExitCode, CliError> {
     let engine = engine(global)?;
-    let lang = language(global);
+    let lang = language(global, &engine);
     let text = if args.text.is_empty() || args.text == ["-"] {
         read_stdin(engine.limits().max_message_bytes)?
     } else {

@@ -62,23 +62,24 @@ pub fn engine(global: &GlobalArgs) -> Result<Engine, CliError> {
     Ok(builder.build()?)
 }
 
-/// The explanation language: `--lang`/`BOUNCEWHY_LANG`, else the locale, else English.
-pub fn language(global: &GlobalArgs) -> String {
-    let from_locale = || {
-        ["LC_ALL", "LC_MESSAGES", "LANG"]
-            .iter()
-            .filter_map(|var| std::env::var(var).ok())
-            .find(|value| !value.is_empty())
-            .filter(|value| value != "C" && value != "POSIX")
-    };
-    let tag = global
-        .lang
-        .clone()
-        .or_else(from_locale)
-        .unwrap_or_else(|| "en".into());
-    let base = tag.split(['.', '@']).next().unwrap_or("en");
-    base.split(['-', '_'])
-        .next()
-        .unwrap_or("en")
-        .to_ascii_lowercase()
+/// The explanation language: `--lang`/`BOUNCEWHY_LANG`, else the locale
+/// (`LC_ALL`, `LC_MESSAGES`, `LANG`), else English, resolved to a language the
+/// engine has texts for. An explicit tag without texts is reported on stderr.
+pub fn language(global: &GlobalArgs, engine: &Engine) -> String {
+    let knowledge = engine.knowledge();
+    if let Some(tag) = global.lang.as_deref().filter(|t| !t.trim().is_empty()) {
+        return match knowledge.resolve_language(tag) {
+            Some(lang) => lang.to_string(),
+            None => {
+                eprintln!("bouncewhy: no texts for language {tag:?}; using English");
+                "en".to_string()
+            }
+        };
+    }
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .find(|value| !value.is_empty())
+        .and_then(|locale| knowledge.resolve_language(&locale).map(str::to_string))
+        .unwrap_or_else(|| "en".to_string())
 }
