@@ -264,7 +264,13 @@ mod tests {
     #[test]
     fn explanation_names_the_language_used() {
         let k = knowledge(&["en", "da"]);
-        assert_eq!(k.explain("da-DK", Reason::MailboxFull, None, vec![]).lang, "da");
-        assert_eq!(k.explain("xx", Reason::MailboxFull, None, vec![]).lang, "en");
+        assert_eq!(
+            k.explain("da-DK", Reason::MailboxFull, None, vec![]).lang,
+            "da"
+        );
+        assert_eq!(
+            k.explain("xx", Reason::MailboxFull, None, vec![]).lang,
+            "en"
+        );
     }
 }

@@ -139,7 +139,12 @@ fn every_language_has_every_english_text() {
         problems.is_empty(),
         "{} problems, first ones:\n{}",
         problems.len(),
-        problems.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+        problems
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
