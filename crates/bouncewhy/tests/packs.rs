@@ -118,7 +118,7 @@ fn every_language_has_every_english_text() {
             continue;
         };
         for key in english.labels.keys() {
-            if !texts.labels.get(key).is_some_and(|l| !l.trim().is_empty()) {
+            if texts.labels.get(key).is_none_or(|l| l.trim().is_empty()) {
                 problems.push(format!("{lang}: label {key} missing or empty"));
             }
         }
