@@ -159,7 +159,7 @@
       : label('message', 'Message');
     const permanence = diagnosis.permanent
       ? `✖ ${label('permanent', 'permanent')}`
-      : `⏳ ${label('temporary', 'temporary')}`;
+      : `↻ ${label('temporary', 'temporary')}`;
     const flags = [el('span', { class: `badge ${diagnosis.permanent ? 'permanent' : 'temporary'}` }, permanence)];
     if (diagnosis.hard_bounce) {
       flags.push(el('span', { class: 'badge hard' }, `⚠ ${label('hard_bounce', 'hard bounce')}`));

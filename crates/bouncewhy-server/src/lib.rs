@@ -161,7 +161,8 @@ pub fn start(
         .enable_all()
         .thread_name("bouncewhy-server")
         .build()?;
-    let listener = runtime.block_on(TcpListener::bind(listen))?;
+    let listener = std::net::TcpListener::bind(listen)?;
+    listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let header_timeout = config.header_timeout;
@@ -169,9 +170,13 @@ pub fn start(
     let thread = std::thread::Builder::new()
         .name("bouncewhy-server-main".into())
         .spawn(move || {
-            runtime.block_on(serve(listener, router, header_timeout, async {
-                let _ = stopped.await;
-            }))
+            runtime.block_on(async move {
+                let listener = TcpListener::from_std(listener)?;
+                serve(listener, router, header_timeout, async {
+                    let _ = stopped.await;
+                })
+                .await
+            })
         })?;
     Ok(RunningServer {
         addr,
