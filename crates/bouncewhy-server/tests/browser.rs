@@ -273,7 +273,9 @@ async fn seed_examples_show_reason_and_fix(
         assert_eq!(card["reason"], reason.as_str(), "{input}");
         assert_eq!(card["visible"], true);
         let explanation = &expected["diagnoses"][0]["explanation"];
-        assert!(!explanation["fix"].as_array().map_or(true, Vec::is_empty));
+        assert!(explanation["fix"]
+            .as_array()
+            .is_some_and(|fix| !fix.is_empty()));
         assert_eq!(card["fix"], explanation["fix"], "{input}");
         assert_eq!(card["summary"], explanation["summary"], "{input}");
         if let Some(matched) = expected["diagnoses"][0]["evidence"]["matched"].as_str() {
