@@ -206,12 +206,8 @@ fn pick_language(
 fn answer_response(state: &AppState, answer: Answer) -> Response {
     let mut answer = answer;
     if answer.diagnoses.is_empty() && answer.note.is_none() {
-        let knowledge = state.engine.knowledge();
-        answer.note = Some(format!(
-            "{}: {}",
-            knowledge.label(&answer.lang, "not_a_bounce"),
-            knowledge.label(&answer.lang, "no_diagnosis")
-        ));
+        let label = state.engine.knowledge().label(&answer.lang, "not_a_bounce");
+        answer.note = Some(label.to_string());
     }
     let content_language = HeaderValue::from_str(&answer.lang).ok();
     let mut response = Json(answer).into_response();
