@@ -108,7 +108,7 @@ pub struct ServeArgs {
     /// Longest time a client may take to send a request's headers, in seconds (then the connection is closed).
     #[arg(long, default_value_t = 10)]
     pub header_timeout: u64,
-    /// Most requests worked on at once; others wait within their timeout.
+    /// Most requests the engine works on at once (reading bodies does not count); others wait.
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
 }

@@ -11,7 +11,6 @@ use axum::{Json, Router};
 use bouncewhy::{Diagnosis, Reason};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -59,12 +58,11 @@ pub fn router(state: AppState) -> Router {
     protect(router.fallback(not_found).with_state(state), &config)
 }
 
-/// Wraps a router in the protective layers: body limit, concurrency limit, timeout,
+/// Wraps a router in the protective layers: body limit, timeout,
 /// security headers, panic catching and request logs.
 fn protect(router: Router, config: &Config) -> Router {
     router
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(GlobalConcurrencyLimitLayer::new(config.concurrency.max(1)))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
@@ -219,10 +217,18 @@ fn answer_response(state: &AppState, answer: Answer) -> Response {
     response
 }
 
-/// Runs engine work on the blocking pool; a panic there becomes a 500.
+/// Runs engine work on the blocking pool once one of the engine slots is free
+/// (the concurrency limit); a panic there becomes a 500.
 async fn blocking<T: Send + 'static>(
+    state: &AppState,
     work: impl FnOnce() -> Result<T, bouncewhy::Error> + Send + 'static,
 ) -> Result<T, ApiError> {
+    let _slot = state.engine_slots.acquire().await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is shutting down",
+        )
+    })?;
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result.map_err(ApiError::from),
         Err(error) => {
@@ -287,7 +293,7 @@ async fn explain(
     let (lang, requested) = pick_language(&state, requested.as_deref(), &headers);
     let engine = state.engine.clone();
     let work_lang = lang.clone();
-    let diagnoses = blocking(move || engine.explain_any(&text, &work_lang)).await?;
+    let diagnoses = blocking(&state, move || engine.explain_any(&text, &work_lang)).await?;
     Ok(answer_response(
         &state,
         Answer {
@@ -329,7 +335,7 @@ async fn decode(
     let (lang, requested) = pick_language(&state, requested.as_deref(), &headers);
     let engine = state.engine.clone();
     let work_lang = lang.clone();
-    let mut diagnoses = blocking(move || engine.decode(&message, &work_lang)).await?;
+    let mut diagnoses = blocking(&state, move || engine.decode(&message, &work_lang)).await?;
     for diagnosis in &mut diagnoses {
         diagnosis.source = Some(source.clone());
     }

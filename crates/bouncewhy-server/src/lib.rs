@@ -39,7 +39,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Longest time a client may take to send a request's head; then the connection is closed.
     pub header_timeout: Duration,
-    /// Most requests worked on at once; the others wait (within their timeout).
+    /// Most requests whose input the engine works on at once; the others wait (within
+    /// their timeout). Reading request bodies does not count, so slow clients hold no slot.
     pub concurrency: usize,
 }
 
@@ -59,12 +60,14 @@ impl Default for Config {
 pub struct AppState {
     engine: Arc<Engine>,
     config: Arc<Config>,
+    engine_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// Builds the complete service: API, page, and the protective layers.
 pub fn app(engine: Arc<Engine>, config: Config) -> Router {
     let state = AppState {
         engine,
+        engine_slots: Arc::new(tokio::sync::Semaphore::new(config.concurrency.max(1))),
         config: Arc::new(config),
     };
     api::router(state)

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 const HEADER_TIMEOUT: Duration = Duration::from_secs(1);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+/// A small concurrency limit, so that stalled clients would exhaust it if they held slots.
+const ENGINE_SLOTS: usize = 2;
 /// Scheduling slack on a busy machine.
 const SLACK: Duration = Duration::from_millis(2500);
 
@@ -22,6 +24,7 @@ fn server() -> &'static RunningServer {
         common::server(Config {
             header_timeout: HEADER_TIMEOUT,
             request_timeout: REQUEST_TIMEOUT,
+            concurrency: ENGINE_SLOTS,
             ..Config::default()
         })
     })
@@ -150,4 +153,31 @@ fn a_body_that_never_finishes_gets_408_and_the_connection_closes() {
         lived < REQUEST_TIMEOUT + SLACK,
         "the stalled request lasted {lived:?}"
     );
+}
+
+#[test]
+fn stalled_bodies_beyond_the_concurrency_limit_do_not_block_others() {
+    let addr = server().addr();
+    let stalled: Vec<TcpStream> = (0..ENGINE_SLOTS * 3)
+        .map(|_| {
+            let mut stream = TcpStream::connect(addr).expect("connect");
+            stream
+                .write_all(REQUEST_HEAD.as_bytes())
+                .expect("write head");
+            stream
+                .write_all(b"550 5.1.1")
+                .expect("write part of the body");
+            stream
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(300));
+    for _ in 0..3 {
+        let (took, status) = normal_request(addr);
+        assert_eq!(status, 200);
+        assert!(
+            took < REQUEST_TIMEOUT,
+            "a normal request waited {took:?} behind {} stalled bodies",
+            stalled.len()
+        );
+    }
 }
