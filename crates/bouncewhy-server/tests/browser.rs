@@ -6,7 +6,7 @@
 
 mod common;
 
-use bouncewhy_server::{Config, RunningServer};
+use bouncewhy_server::Config;
 use common::{fixture, post, seed_cases};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
@@ -163,10 +163,10 @@ async fn answer_lang(client: &Client) -> Result<String, Failure> {
         .unwrap_or_default())
 }
 
-fn api_explain(server: &RunningServer, text: &str, lang: &str) -> Value {
+fn api_explain(server: SocketAddr, text: &str, lang: &str) -> Value {
     let body = json!({ "text": text, "lang": lang }).to_string();
     post(
-        server.addr(),
+        server,
         "/api/v1/explain",
         "application/json",
         body.as_bytes(),
@@ -186,17 +186,27 @@ async fn the_page_in_headless_chromium() {
     let client = open_browser(&driver, &profile)
         .await
         .expect("a headless Chromium session");
-    let outcome = drive_the_page(&client, &server).await;
+    // Run the checks as their own task so that a failed assertion still closes the browser.
+    let driven = client.clone();
+    let addr = server.addr();
+    let outcome = tokio::spawn(async move {
+        drive_the_page(&driven, addr)
+            .await
+            .map_err(|failure| failure.to_string())
+    })
+    .await;
     let _ = client.close().await;
     drop(driver);
     let _ = std::fs::remove_dir_all(&profile);
-    if let Err(failure) = outcome {
-        panic!("{failure}");
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(failure)) => panic!("{failure}"),
+        Err(panicked) => std::panic::resume_unwind(panicked.into_panic()),
     }
 }
 
-async fn drive_the_page(client: &Client, server: &RunningServer) -> Result<(), Failure> {
-    client.goto(&server.url()).await?;
+async fn drive_the_page(client: &Client, server: SocketAddr) -> Result<(), Failure> {
+    client.goto(&format!("http://{server}")).await?;
     client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -233,7 +243,7 @@ async fn keyboard_reaches_every_control(client: &Client) -> Result<(), Failure> 
 
 async fn seed_examples_show_reason_and_fix(
     client: &Client,
-    server: &RunningServer,
+    server: SocketAddr,
 ) -> Result<(), Failure> {
     let examples: Vec<(String, String)> = match seed_cases() {
         Some(cases) => {
@@ -304,9 +314,9 @@ async fn seed_examples_show_reason_and_fix(
 
 async fn language_picker_follows_the_browser_and_switches(
     client: &Client,
-    server: &RunningServer,
+    server: SocketAddr,
 ) -> Result<(), Failure> {
-    let languages = common::get(server.addr(), "/api/v1/languages", &[]).json();
+    let languages = common::get(server, "/api/v1/languages", &[]).json();
     let languages: Vec<String> = serde_json::from_value(languages["languages"].clone())?;
     let options = client
         .execute(
