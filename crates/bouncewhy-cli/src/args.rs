@@ -33,6 +33,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Decode bounce emails: files, directories, Maildirs, mbox files, .gz files or `-` for stdin.
     Decode(DecodeArgs),
+    /// Serve the web page and the JSON API over HTTP.
+    Serve(ServeArgs),
     /// Work with knowledge packs.
     Pack {
         /// What to do with packs.
@@ -89,6 +91,26 @@ pub struct DecodeArgs {
     /// Largest decompressed size of one .gz input, in bytes.
     #[arg(long, default_value_t = 4 << 30)]
     pub max_decompressed_bytes: u64,
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (loopback by default; use 0.0.0.0:PORT to accept others).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Largest request body accepted, in bytes (larger requests get 413).
+    #[arg(long, default_value_t = 10 << 20)]
+    pub max_body_bytes: usize,
+    /// Longest time one request may take, in seconds (then 408).
+    #[arg(long, default_value_t = 30)]
+    pub request_timeout: u64,
+    /// Longest time a client may take to send a request's headers, in seconds (then the connection is closed).
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Most requests the engine works on at once (reading bodies does not count); others wait.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
 }
 
 /// Pack subcommands.

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Explain(args) => cmd::explain::run(&cli.global, args),
         Command::Decode(args) => cmd::decode::run(&cli.global, args),
+        Command::Serve(args) => cmd::serve::run(&cli.global, args),
         Command::Pack {
             command: PackCommand::Check { files },
         } => cmd::pack::check(files),

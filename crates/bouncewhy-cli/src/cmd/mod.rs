@@ -3,6 +3,7 @@
 pub mod decode;
 pub mod explain;
 pub mod pack;
+pub mod serve;
 
 use crate::args::GlobalArgs;
 use bouncewhy::Engine;
