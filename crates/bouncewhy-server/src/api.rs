@@ -1,6 +1,6 @@
 //! The JSON API and the routing table of the whole service.
 
-use crate::{lang, page, AppState, Config};
+use crate::{page, AppState, Config};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Query, Request, State};
@@ -197,8 +197,11 @@ fn pick_language(
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
     let knowledge = state.engine.knowledge();
-    let lang = lang::negotiate(requested, accept, |l| knowledge.texts(l).is_some());
-    (lang, requested.map(str::to_string))
+    let lang = requested
+        .and_then(|tag| knowledge.resolve_language(tag))
+        .or_else(|| accept.and_then(|list| knowledge.negotiate(list)))
+        .unwrap_or("en");
+    (lang.to_string(), requested.map(str::to_string))
 }
 
 fn answer_response(state: &AppState, answer: Answer) -> Response {

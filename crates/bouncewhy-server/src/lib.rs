@@ -12,7 +12,6 @@
 #![forbid(unsafe_code)]
 
 mod api;
-mod lang;
 mod page;
 
 use axum::Router;
@@ -28,7 +27,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub use api::documented_routes;
-pub use lang::negotiate;
 
 /// Operating limits of the server.
 #[derive(Debug, Clone)]

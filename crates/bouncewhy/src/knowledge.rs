@@ -150,6 +150,7 @@ impl Knowledge {
     pub fn negotiate(&self, accept_language: &str) -> Option<&str> {
         let mut ranges: Vec<(f32, usize, &str)> = accept_language
             .split(',')
+            .take(32)
             .enumerate()
             .filter_map(|(position, item)| {
                 let mut pieces = item.split(';');
