@@ -63,10 +63,27 @@
     return labelCache.get(lang);
   }
 
+  // A page label in the chosen language (once loaded), else the English fallback.
+  function pageText(key, fallback) {
+    const labels = labelCache.get(byId('lang').value || 'en') || {};
+    return labels[key] || fallback;
+  }
+
+  // The page's own words in `lang`: every element marked with data-label.
+  async function localizePage(lang) {
+    const labels = await labelsFor(lang);
+    for (const node of document.querySelectorAll('[data-label]')) {
+      const text = labels[node.dataset.label];
+      if (text) node.textContent = text;
+    }
+    if (labels.page_title) document.title = `${labels.page_title} · bouncewhy`;
+    document.documentElement.lang = lang;
+  }
+
   async function send(request) {
     lastRequest = request;
     const lang = byId('lang').value || 'en';
-    setStatus('Working…');
+    setStatus(pageText('page_working', 'Working…'));
     byId('explain').disabled = true;
     try {
       let response;
@@ -85,15 +102,15 @@
       }
       const data = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
       if (!response.ok) {
-        setStatus(`Cannot explain this: ${data.error || `HTTP ${response.status}`}`, true);
+        setStatus(`${pageText('page_cannot_explain', 'Cannot explain this:')} ${data.error || `HTTP ${response.status}`}`, true);
         byId('answer').hidden = true;
         return;
       }
       await render(data, request.text);
       const count = data.diagnoses.length;
-      setStatus(count === 1 ? 'One recipient explained.' : `${count} recipients explained.`);
+      setStatus(`${pageText('page_explained', 'Recipients explained:')} ${count}`);
     } catch (error) {
-      setStatus(`The server could not be reached: ${error.message}`, true);
+      setStatus(`${pageText('page_unreachable', 'The server could not be reached:')} ${error.message}`, true);
     } finally {
       byId('explain').disabled = false;
     }
@@ -263,7 +280,7 @@
 
   async function openFile(file) {
     if (!file) return;
-    setStatus(`Reading ${file.name}…`);
+    setStatus(`${pageText('page_reading', 'Reading')} ${file.name}…`);
     const bytes = await file.arrayBuffer();
     const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
     await send({ kind: 'file', bytes, text, name: file.name });
@@ -276,7 +293,7 @@
       event.preventDefault();
       const text = input.value;
       if (!text.trim()) {
-        setStatus('Paste an error message or a bounce email first.', true);
+        setStatus(pageText('page_empty_input', 'Paste an error message or a bounce email first.'), true);
         input.focus();
         return;
       }
@@ -291,7 +308,8 @@
     byId('file').addEventListener('change', (event) => {
       openFile(event.target.files[0]);
     });
-    byId('lang').addEventListener('change', () => {
+    byId('lang').addEventListener('change', async () => {
+      await localizePage(byId('lang').value || 'en');
       if (lastRequest) send(lastRequest);
     });
     const drop = byId('drop');
@@ -315,7 +333,10 @@
   }
 
   wire();
-  loadLanguages().then(() => {
-    document.body.dataset.ready = 'true';
-  });
+  loadLanguages()
+    .then(() => localizePage(byId('lang').value || 'en'))
+    .catch(() => {})
+    .finally(() => {
+      document.body.dataset.ready = 'true';
+    });
 })();

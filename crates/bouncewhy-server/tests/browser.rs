@@ -348,11 +348,17 @@ async fn language_picker_follows_the_browser_and_switches(
             english_summary,
             "Danish page text is English"
         );
+        assert_eq!(
+            page_heading(client).await?,
+            page_title(server, "da"),
+            "the page's own words follow the language"
+        );
         let before = answers_shown(client).await?;
         picker.select_by_value("en").await?;
         wait_for_answer(client, before).await?;
         assert_eq!(answer_lang(client).await?, "en");
         assert_eq!(cards(client).await?[0]["summary"], english_summary);
+        assert_eq!(page_heading(client).await?, page_title(server, "en"));
     } else {
         println!("note: no Danish texts yet; checked the clean fallback to English");
         assert_eq!(cards(client).await?[0]["summary"], english_summary);
@@ -371,6 +377,20 @@ async fn language_picker_follows_the_browser_and_switches(
     }
     picker.select_by_value("en").await?;
     Ok(())
+}
+
+/// The page's main heading as shown.
+async fn page_heading(client: &Client) -> Result<String, Failure> {
+    Ok(client.find(Locator::Css("h1")).await?.text().await?)
+}
+
+/// The page title label of `lang`, from the API.
+fn page_title(server: SocketAddr, lang: &str) -> String {
+    let reasons = common::get(server, &format!("/api/v1/reasons?lang={lang}"), &[]).json();
+    reasons["labels"]["page_title"]
+        .as_str()
+        .expect("the page title is a label")
+        .to_string()
 }
 
 fn assert_two_cards(shown: &[Value]) {
