@@ -188,7 +188,11 @@ impl Engine {
             .as_deref()
             .and_then(|r| r.rsplit_once('@'))
             .map(|(_, d)| d);
-        let hosts: Vec<&str> = [report.remote_host.as_deref(), recipient_domain]
+        let hosts: Vec<&str> = [
+            report.remote_host.as_deref(),
+            recipient_domain,
+            report.reporting_mta.as_deref(),
+        ]
             .into_iter()
             .flatten()
             .collect();
@@ -197,6 +201,7 @@ impl Engine {
             reply_code: reply_text.as_deref(),
             command: command.as_deref(),
             hosts: &hosts,
+            in_bounce: report.decoded_by.is_some(),
         };
 
         let mut found = self.rules.find(&diagnostic, &context);
@@ -237,6 +242,18 @@ impl Engine {
                     },
                 }),
                 Some(hit.rule),
+            ),
+            // A delay report that says nothing more: the message is still
+            // waiting, so it counts as (not yet final) expiry.
+            (None, None) if report.action == Some(Action::Delayed) => (
+                Reason::Expired,
+                Some(Evidence {
+                    rule: "rfc3464.action-delayed".into(),
+                    pack: "decoder".into(),
+                    matched: None,
+                    span: None,
+                }),
+                None,
             ),
             (None, None) => (Reason::Undefined, None, None),
         };
