@@ -84,6 +84,15 @@ impl Mail {
                     None => c.ctype().to_ascii_lowercase(),
                 })
                 .unwrap_or_else(|| "text/plain".into());
+            // A multipart header whose boundary never occurs in the body (old
+            // MTAs did that) leaves the body as text: read it as plain text.
+            let content_type = if content_type.starts_with("multipart/")
+                && matches!(part.body, PartType::Text(_))
+            {
+                "text/plain".to_string()
+            } else {
+                content_type
+            };
             let text = match &part.body {
                 PartType::Text(text) | PartType::Html(text) => text.to_string(),
                 PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {

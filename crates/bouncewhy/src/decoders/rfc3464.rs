@@ -29,6 +29,7 @@ impl Decoder for Rfc3464 {
         let (per_message, recipients) = parse_fields(&fields_text);
         let reporting_mta = field(&per_message, "reporting-mta").map(strip_type);
         let body = mail.body();
+        let context: String = super::text::error_section(mail).chars().take(8000).collect();
         let reports: Vec<Report> = recipients
             .into_iter()
             .filter_map(|fields| {
@@ -63,6 +64,7 @@ impl Decoder for Rfc3464 {
                         .or_else(|| field(&per_message, "arrival-date"))
                         .map(str::to_string),
                     forced_reason,
+                    context: context.clone(),
                     ..Report::default()
                 })
             })
