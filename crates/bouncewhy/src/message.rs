@@ -66,6 +66,16 @@ impl Mail {
             ..Mail::default()
         };
         mail.collect_parts(&message, 0, limits);
+        if !mail.parts.iter().any(|p| p.content_type.starts_with("text/")) {
+            // Broken MIME (a boundary parameter on a line of its own, say)
+            // hides every part: read the raw body as plain text.
+            let raw = message.raw_message();
+            let start = (message.root_part().offset_body as usize).min(raw.len());
+            mail.parts.push(Part {
+                content_type: "text/plain".into(),
+                text: truncate_at_char(decode_lossy(&raw[start..]), limits.max_scan_bytes),
+            });
+        }
         mail.body = mail.join_body();
         mail.body_lower = mail.body.to_ascii_lowercase();
         Ok(mail)
@@ -110,7 +120,7 @@ impl Mail {
                 }
                 PartType::Multipart(_) => continue,
             };
-            if content_type == "text/rfc822-headers" {
+            if content_type == "text/rfc822-headers" || content_type == "message/rfc822" {
                 if self.original_headers.is_empty() {
                     self.original_headers = parse_header_block(&text);
                 }
@@ -195,7 +205,14 @@ fn collect_headers(message: &Message<'_>) -> Vec<(String, String)> {
     let root = message.root_part();
     let end = (root.offset_body as usize).min(raw.len());
     let start = (root.offset_header as usize).min(end);
-    parse_header_block(&decode_lossy(&raw[start..end]))
+    let headers = parse_header_block(&decode_lossy(&raw[start..end]));
+    if headers.is_empty() {
+        // A nested message's offsets may not index its own bytes: its raw
+        // text still starts with its header block.
+        let head = &raw[..raw.len().min(64 * 1024)];
+        return parse_header_block(&decode_lossy(head));
+    }
+    headers
 }
 
 /// Parses an RFC 5322 header block into (lower-case name, unfolded value) pairs;

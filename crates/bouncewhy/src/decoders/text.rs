@@ -90,7 +90,9 @@ impl Decoder for PlainText {
         let is_bounce = from_system
             || failed_header.is_some()
             || (subject_says
-                && (!mail.original_headers.is_empty() || looks_like_error_text(mail.body_lower())));
+                && (!mail.original_headers.is_empty() || looks_like_error_text(mail.body_lower())))
+            || (!mail.original_headers.is_empty()
+                && mail.body_lower().contains("could not be delivered to"));
         if !is_bounce {
             return None;
         }
