@@ -46,6 +46,11 @@ impl Decoder for Rfc3464 {
                     diagnostic = body_lines_about(body, &recipient);
                 }
                 let status = refine_status(status, &diagnostic);
+                // The human-readable part often names the stage the
+                // diagnostic leaves out ("... after EHLO mx.example.com:").
+                let smtp_command = super::mta::common::command(&diagnostic).or_else(|| {
+                    super::mta::common::command(&body_lines_about(body, &recipient))
+                });
                 let forced_reason = match action {
                     Some(Action::Delivered | Action::Relayed | Action::Expanded) => {
                         Some((Reason::Delivered, "rfc3464.action-delivered".to_string()))
@@ -65,6 +70,7 @@ impl Decoder for Rfc3464 {
                         .map(str::to_string),
                     forced_reason,
                     context: context.clone(),
+                    smtp_command,
                     ..Report::default()
                 })
             })

@@ -129,14 +129,18 @@ impl Decoder for PlainText {
         }
         let context = section.chars().take(8000).collect::<String>();
         let reports = recipients
-            .into_iter()
-            .map(|recipient| Report {
-                diagnostic: Some(block_about(section, &recipient))
+            .iter()
+            .map(|recipient| {
+                let diagnostic = Some(block_about(section, recipient, &recipients))
                     .filter(|block| !block.is_empty())
-                    .unwrap_or_else(|| coded_lines(section)),
-                recipient: (!recipient.is_empty()).then_some(recipient),
-                context: context.clone(),
-                ..Report::default()
+                    .unwrap_or_else(|| coded_lines(section));
+                Report {
+                    smtp_command: super::mta::common::command(&diagnostic),
+                    diagnostic,
+                    recipient: (!recipient.is_empty()).then(|| recipient.clone()),
+                    context: context.clone(),
+                    ..Report::default()
+                }
             })
             .collect();
         Some(reports)
@@ -216,8 +220,8 @@ fn excluded_addresses(mail: &Mail) -> Vec<String> {
 }
 
 /// The lines of `section` from the first mention of `recipient` to the next
-/// blank line (or the next recipient paragraph), at most 30 lines.
-fn block_about(section: &str, recipient: &str) -> String {
+/// blank line or the next line naming another of `others`, at most 30 lines.
+fn block_about(section: &str, recipient: &str, others: &[String]) -> String {
     let lower = section.to_ascii_lowercase();
     let Some(at) = lower.find(&recipient.to_ascii_lowercase()) else {
         return String::new();
@@ -226,6 +230,15 @@ fn block_about(section: &str, recipient: &str) -> String {
     let mut lines = Vec::new();
     let mut seen_text = false;
     for line in section[start..].lines().take(30) {
+        let lower_line = line.to_ascii_lowercase();
+        if !lines.is_empty()
+            && others.iter().any(|other| {
+                !other.eq_ignore_ascii_case(recipient)
+                    && lower_line.contains(&other.to_ascii_lowercase())
+            })
+        {
+            break;
+        }
         if line.trim().is_empty() {
             if seen_text && lines.len() > 1 {
                 break;
@@ -249,7 +262,7 @@ mod tests {
         assert!(section.contains("no mailbox here"));
         assert!(!section.contains("Return-Path"));
         assert_eq!(
-            block_about(section, "a@example.org"),
+            block_about(section, "a@example.org", &[]),
             "<a@example.org>:\nSorry, no mailbox here by that name."
         );
     }

@@ -1,7 +1,7 @@
 //! Decoders for bounces written by mail server software (one file per MTA).
 
 mod apachejames;
-mod common;
+pub(crate) mod common;
 mod dragonfly;
 mod exim;
 mod fml;
