@@ -47,6 +47,9 @@ pub struct Report {
     /// A reason the format itself establishes (delivery report, auto-reply, feedback, expiry),
     /// with the decoder's evidence id; it wins over phrase rules.
     pub forced_reason: Option<(Reason, String)>,
+    /// A reason the format suggests when no phrase rule decides (a status
+    /// or reply code alone does not beat it), with the decoder's evidence id.
+    pub fallback_reason: Option<(Reason, String)>,
     /// Feedback-Type of an ARF report.
     pub feedback_type: Option<String>,
     /// Which decoder read it.
@@ -216,7 +219,12 @@ impl Engine {
                 found = Some(hit);
             }
         }
-        let (reason, evidence, rule) = match (&report.forced_reason, found) {
+        let phrase_decided = found.is_some_and(|hit| hit.rule.tier < PackKind::Status);
+        let decoder_reason = report
+            .forced_reason
+            .as_ref()
+            .or(report.fallback_reason.as_ref().filter(|_| !phrase_decided));
+        let (reason, evidence, rule) = match (decoder_reason, found) {
             (Some((reason, id)), _) => (
                 *reason,
                 Some(Evidence {

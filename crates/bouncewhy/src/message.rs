@@ -25,6 +25,9 @@ pub struct Mail {
     pub original_headers: Vec<(String, String)>,
     /// Whether the message carried a MIME structure at all.
     pub is_mime: bool,
+    /// The raw bytes of the first attached message (`message/rfc822`), which
+    /// may itself be the real bounce when a bounce was forwarded.
+    pub attached_message: Option<Vec<u8>>,
     /// The human-readable body, built once from `parts` (see [`Mail::body`]).
     body: String,
     /// `body` in ASCII lower case, for case-insensitive searches with the same offsets.
@@ -113,6 +116,9 @@ impl Mail {
                     }
                 }
                 PartType::Message(inner) => {
+                    if self.attached_message.is_none() {
+                        self.attached_message = Some(inner.raw_message().to_vec());
+                    }
                     if self.original_headers.is_empty() {
                         self.original_headers = collect_headers(inner);
                     }

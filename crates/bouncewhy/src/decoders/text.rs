@@ -109,6 +109,13 @@ impl Decoder for PlainText {
             candidates = addresses(section).filter(keep).collect();
         }
         if candidates.is_empty() {
+            // A system mailbox (postmaster@...) can be the failed recipient
+            // itself when the notice names nobody else.
+            candidates = addresses(section)
+                .filter(|a| !excluded.contains(&a.to_ascii_lowercase()))
+                .collect();
+        }
+        if candidates.is_empty() {
             candidates = mail
                 .original_header("to")
                 .and_then(|to| addresses(to).find(keep))
@@ -131,7 +138,9 @@ impl Decoder for PlainText {
         let reports = recipients
             .iter()
             .map(|recipient| {
-                let diagnostic = Some(block_about(section, recipient, &recipients))
+                let diagnostic = Some(recipient)
+                    .filter(|r| !r.is_empty())
+                    .map(|r| block_about(section, r, &recipients))
                     .filter(|block| !block.is_empty())
                     .unwrap_or_else(|| coded_lines(section));
                 Report {

@@ -103,7 +103,7 @@ impl Decoder for Postfix {
                 && report.status.is_some_and(|s| s.class == 4)
                 && !remote_replied;
             if gave_up && report.forced_reason.is_none() {
-                report.forced_reason = Some((
+                report.fallback_reason = Some((
                     Reason::Expired,
                     "postfix.failed-with-temporary-status".into(),
                 ));
