@@ -263,6 +263,11 @@ impl Engine {
                 }),
                 None,
             ),
+            // A bounce whose words no rule reads: the reason is on hold
+            // (sisimai's name for "words given, reason not decidable").
+            (None, None) if context.in_bounce && has_words_besides_addresses(&diagnostic) => {
+                (Reason::OnHold, None, None)
+            }
             (None, None) => (Reason::Undefined, None, None),
         };
         let spec = rule.map(|r| &r.spec);
@@ -332,6 +337,13 @@ impl Engine {
             evidence,
         }
     }
+}
+
+/// True when `text` says something beyond the addresses it names.
+fn has_words_besides_addresses(text: &str) -> bool {
+    text.split_whitespace()
+        .filter(|word| !word.contains('@'))
+        .any(|word| word.chars().filter(|c| c.is_alphabetic()).count() >= 2)
 }
 
 /// Lower-cases the domain of an address and strips angle brackets and quotes.

@@ -142,6 +142,7 @@ impl Decoder for PlainText {
                     .filter(|r| !r.is_empty())
                     .map(|r| block_about(section, r, &recipients))
                     .filter(|block| !block.is_empty())
+                    .map(|block| with_codes_from(section, block))
                     .unwrap_or_else(|| coded_lines(section));
                 Report {
                     smtp_command: super::mta::common::command(&diagnostic),
@@ -153,6 +154,24 @@ impl Decoder for PlainText {
             })
             .collect();
         Some(reports)
+    }
+}
+
+/// `block` as is when it carries a code; otherwise the coded lines of the
+/// section (notices that give the error before the list of recipients)
+/// followed by `block`.
+fn with_codes_from(section: &str, block: String) -> String {
+    let has_code = |text: &str| {
+        crate::smtp::find_reply_code(text).is_some() || crate::smtp::find_status(text).is_some()
+    };
+    if has_code(&block) {
+        return block;
+    }
+    let coded = coded_lines(section);
+    if coded.is_empty() {
+        block
+    } else {
+        format!("{coded}\n{block}")
     }
 }
 
