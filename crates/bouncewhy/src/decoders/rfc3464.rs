@@ -45,6 +45,15 @@ impl Decoder for Rfc3464 {
                 if diagnostic.trim().is_empty() {
                     diagnostic = body_lines_about(body, &recipient);
                 }
+                // Some MTAs explain the code in the Status field itself:
+                // "Status: 5.2.1 (mailbox disabled, not accepting messages)".
+                if let Some(comment) = field(&fields, "status")
+                    .and_then(|s| s.split_once('('))
+                    .and_then(|(_, rest)| rest.split(')').next())
+                    .filter(|c| !c.trim().is_empty())
+                {
+                    diagnostic = format!("{diagnostic} ({})", comment.trim());
+                }
                 let status = refine_status(status, &diagnostic);
                 // The human-readable part often names the stage the
                 // diagnostic leaves out ("... after EHLO mx.example.com:").
