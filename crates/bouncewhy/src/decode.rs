@@ -17,7 +17,12 @@ impl Engine {
 
     /// Decodes one email; when `look_inside` and the bounce names no
     /// recipient, a bounce forwarded as its attached message is decoded instead.
-    fn decode_nested(&self, raw: &[u8], lang: &str, look_inside: bool) -> Result<Vec<Diagnosis>, Error> {
+    fn decode_nested(
+        &self,
+        raw: &[u8],
+        lang: &str,
+        look_inside: bool,
+    ) -> Result<Vec<Diagnosis>, Error> {
         let mail = Mail::parse(raw, self.limits())?;
         for decoder in decoders() {
             let Some(mut reports) = decoder.decode(&mail) else {

@@ -196,9 +196,9 @@ impl Engine {
             recipient_domain,
             report.reporting_mta.as_deref(),
         ]
-            .into_iter()
-            .flatten()
-            .collect();
+        .into_iter()
+        .flatten()
+        .collect();
         let context = Context {
             status: status_text.as_deref(),
             reply_code: reply_text.as_deref(),

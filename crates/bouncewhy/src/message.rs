@@ -69,7 +69,11 @@ impl Mail {
             ..Mail::default()
         };
         mail.collect_parts(&message, 0, limits);
-        if !mail.parts.iter().any(|p| p.content_type.starts_with("text/")) {
+        if !mail
+            .parts
+            .iter()
+            .any(|p| p.content_type.starts_with("text/"))
+        {
             // Broken MIME (a boundary parameter on a line of its own, say)
             // hides every part: read the raw body as plain text.
             let raw = message.raw_message();

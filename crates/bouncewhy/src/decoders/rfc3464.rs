@@ -29,7 +29,10 @@ impl Decoder for Rfc3464 {
         let (per_message, recipients) = parse_fields(&fields_text);
         let reporting_mta = field(&per_message, "reporting-mta").map(strip_type);
         let body = mail.body();
-        let context: String = super::text::error_section(mail).chars().take(8000).collect();
+        let context: String = super::text::error_section(mail)
+            .chars()
+            .take(8000)
+            .collect();
         let reports: Vec<Report> = recipients
             .into_iter()
             .filter_map(|fields| {
@@ -57,9 +60,8 @@ impl Decoder for Rfc3464 {
                 let status = refine_status(status, &diagnostic);
                 // The human-readable part often names the stage the
                 // diagnostic leaves out ("... after EHLO mx.example.com:").
-                let smtp_command = super::mta::common::command(&diagnostic).or_else(|| {
-                    super::mta::common::command(&body_lines_about(body, &recipient))
-                });
+                let smtp_command = super::mta::common::command(&diagnostic)
+                    .or_else(|| super::mta::common::command(&body_lines_about(body, &recipient)));
                 let forced_reason = match action {
                     Some(Action::Delivered | Action::Relayed | Action::Expanded) => {
                         Some((Reason::Delivered, "rfc3464.action-delivered".to_string()))

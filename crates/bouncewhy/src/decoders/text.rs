@@ -258,10 +258,10 @@ fn block_about(section: &str, recipient: &str, others: &[String]) -> String {
     let mut lines = Vec::new();
     // Some notices (Lotus Notes) give the reason on the line before the
     // address; an introduction ("... failed:") or a rule line is not one.
-    let address_only = section[start..]
-        .lines()
-        .next()
-        .is_some_and(|l| l.split_whitespace().all(|w| w.contains('@') || w.len() <= 2));
+    let address_only = section[start..].lines().next().is_some_and(|l| {
+        l.split_whitespace()
+            .all(|w| w.contains('@') || w.len() <= 2)
+    });
     if address_only {
         if let Some(before) = section[..start]
             .lines()
@@ -269,7 +269,10 @@ fn block_about(section: &str, recipient: &str, others: &[String]) -> String {
             .map(str::trim)
             .find(|l| !l.is_empty())
             .filter(|l| {
-                !l.ends_with(':') && !l.contains('@') && !l.starts_with("--") && !l.starts_with("==")
+                !l.ends_with(':')
+                    && !l.contains('@')
+                    && !l.starts_with("--")
+                    && !l.starts_with("==")
             })
         {
             lines.push(before);

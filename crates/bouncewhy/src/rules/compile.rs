@@ -251,9 +251,9 @@ impl CompiledRule {
         let spec = &self.spec;
         (!spec.bounce_without_command || (context.in_bounce && context.command.is_none()))
             && (spec.status.is_empty()
-            || context
-                .status
-                .is_some_and(|s| spec.status.iter().any(|want| status_matches(want, s))))
+                || context
+                    .status
+                    .is_some_and(|s| spec.status.iter().any(|want| status_matches(want, s))))
             && (spec.reply_code.is_empty()
                 || context
                     .reply_code

@@ -21,17 +21,18 @@ impl Decoder for Fml {
             return None;
         }
         let body = mail.body();
-        let paragraph = body
-            .split("\n\n")
-            .map(str::trim)
-            .find(|p| !p.is_empty())?;
+        let paragraph = body.split("\n\n").map(str::trim).find(|p| !p.is_empty())?;
         let recipient = paragraph
             .split('<')
             .skip(1)
             .find_map(|rest| rest.split('>').next().and_then(first_address))?;
         Some(vec![Report {
             recipient: Some(recipient.to_string()),
-            diagnostic: format!("{} {}", mail.subject(), super::common::fold(&paragraph.lines().collect::<Vec<_>>())),
+            diagnostic: format!(
+                "{} {}",
+                mail.subject(),
+                super::common::fold(&paragraph.lines().collect::<Vec<_>>())
+            ),
             ..Report::default()
         }])
     }
