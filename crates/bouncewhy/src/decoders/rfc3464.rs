@@ -92,12 +92,16 @@ impl Decoder for Rfc3464 {
 
 /// A DSN may carry a generic `X.0.0` status while its diagnostic names the
 /// specific code: keep the specific one when the classes agree. When the
-/// classes disagree, the remote server's own words are the better witness.
+/// classes disagree, or the words name a more specific code, the remote
+/// server's own words are the better witness.
 fn refine_status(status: Option<StatusCode>, diagnostic: &str) -> Option<StatusCode> {
     let from_text = find_status(&normalize(diagnostic)).map(|(code, _)| code);
     match (status, from_text) {
         (Some(s), Some(t)) if s.subject == 0 && s.detail == 0 && s.class == t.class => Some(t),
         (Some(s), Some(t)) if s.class != t.class => Some(t),
+        // A specific code in the remote server's own words beats the
+        // reporting MTA's summary ("Status: 5.1.1" for "552 5.2.2 Over quota").
+        (Some(_), Some(t)) if t.subject != 0 || t.detail != 0 => Some(t),
         (None, t) => t,
         (s, _) => s,
     }
