@@ -256,28 +256,6 @@ fn block_about(section: &str, recipient: &str, others: &[String]) -> String {
     };
     let start = lower[..at].rfind('\n').map_or(0, |p| p + 1);
     let mut lines = Vec::new();
-    // Some notices (Lotus Notes) give the reason on the line before the
-    // address; an introduction ("... failed:") or a rule line is not one.
-    let address_only = section[start..].lines().next().is_some_and(|l| {
-        l.split_whitespace()
-            .all(|w| w.contains('@') || w.len() <= 2)
-    });
-    if address_only {
-        if let Some(before) = section[..start]
-            .lines()
-            .rev()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .filter(|l| {
-                !l.ends_with(':')
-                    && !l.contains('@')
-                    && !l.starts_with("--")
-                    && !l.starts_with("==")
-            })
-        {
-            lines.push(before);
-        }
-    }
     let mut seen_text = false;
     for line in section[start..].lines().take(30) {
         let lower_line = line.to_ascii_lowercase();
@@ -297,6 +275,28 @@ fn block_about(section: &str, recipient: &str, others: &[String]) -> String {
         }
         seen_text = true;
         lines.push(line.trim());
+    }
+    // Some notices (Lotus Notes) give the reason on the line before a bare
+    // address; an introduction ("... failed:") or a rule line is not one.
+    let address_only = section[start..].lines().next().is_some_and(|l| {
+        l.split_whitespace()
+            .all(|w| w.contains('@') || w.len() <= 2)
+    });
+    if address_only && lines.len() == 1 {
+        if let Some(before) = section[..start]
+            .lines()
+            .rev()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .filter(|l| {
+                !l.ends_with(':')
+                    && !l.contains('@')
+                    && !l.starts_with("--")
+                    && !l.starts_with("==")
+            })
+        {
+            lines.insert(0, before);
+        }
     }
     lines.join("\n")
 }
