@@ -12,11 +12,31 @@ impl Engine {
     ///
     /// A message that is not a bounce gives an empty list. Explanations are in `lang`.
     pub fn decode(&self, raw: &[u8], lang: &str) -> Result<Vec<Diagnosis>, Error> {
+        self.decode_nested(raw, lang, true)
+    }
+
+    /// Decodes one email; when `look_inside` and the bounce names no
+    /// recipient, a bounce forwarded as its attached message is decoded instead.
+    fn decode_nested(
+        &self,
+        raw: &[u8],
+        lang: &str,
+        look_inside: bool,
+    ) -> Result<Vec<Diagnosis>, Error> {
         let mail = Mail::parse(raw, self.limits())?;
         for decoder in decoders() {
             let Some(mut reports) = decoder.decode(&mail) else {
                 continue;
             };
+            if look_inside && reports.iter().all(|r| r.recipient.is_none()) {
+                if let Some(inner) = &mail.attached_message {
+                    if let Ok(found) = self.decode_nested(inner, lang, false) {
+                        if found.iter().any(|d| d.recipient.is_some()) {
+                            return Ok(found);
+                        }
+                    }
+                }
+            }
             reports.truncate(self.limits().max_recipients);
             let sender = mail
                 .original_header("return-path")

@@ -47,6 +47,9 @@ pub struct Report {
     /// A reason the format itself establishes (delivery report, auto-reply, feedback, expiry),
     /// with the decoder's evidence id; it wins over phrase rules.
     pub forced_reason: Option<(Reason, String)>,
+    /// A reason the format suggests when no phrase rule decides (a status
+    /// or reply code alone does not beat it), with the decoder's evidence id.
+    pub fallback_reason: Option<(Reason, String)>,
     /// Feedback-Type of an ARF report.
     pub feedback_type: Option<String>,
     /// Which decoder read it.
@@ -188,15 +191,20 @@ impl Engine {
             .as_deref()
             .and_then(|r| r.rsplit_once('@'))
             .map(|(_, d)| d);
-        let hosts: Vec<&str> = [report.remote_host.as_deref(), recipient_domain]
-            .into_iter()
-            .flatten()
-            .collect();
+        let hosts: Vec<&str> = [
+            report.remote_host.as_deref(),
+            recipient_domain,
+            report.reporting_mta.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let context = Context {
             status: status_text.as_deref(),
             reply_code: reply_text.as_deref(),
             command: command.as_deref(),
             hosts: &hosts,
+            in_bounce: report.decoded_by.is_some(),
         };
 
         let mut found = self.rules.find(&diagnostic, &context);
@@ -211,7 +219,12 @@ impl Engine {
                 found = Some(hit);
             }
         }
-        let (reason, evidence, rule) = match (&report.forced_reason, found) {
+        let phrase_decided = found.is_some_and(|hit| hit.rule.tier < PackKind::Status);
+        let decoder_reason = report
+            .forced_reason
+            .as_ref()
+            .or(report.fallback_reason.as_ref().filter(|_| !phrase_decided));
+        let (reason, evidence, rule) = match (decoder_reason, found) {
             (Some((reason, id)), _) => (
                 *reason,
                 Some(Evidence {
@@ -238,6 +251,23 @@ impl Engine {
                 }),
                 Some(hit.rule),
             ),
+            // A delay report that says nothing more: the message is still
+            // waiting, so it counts as (not yet final) expiry.
+            (None, None) if report.action == Some(Action::Delayed) => (
+                Reason::Expired,
+                Some(Evidence {
+                    rule: "rfc3464.action-delayed".into(),
+                    pack: "decoder".into(),
+                    matched: None,
+                    span: None,
+                }),
+                None,
+            ),
+            // A bounce whose words no rule reads: the reason is on hold
+            // (sisimai's name for "words given, reason not decidable").
+            (None, None) if context.in_bounce && has_words_besides_addresses(&diagnostic) => {
+                (Reason::OnHold, None, None)
+            }
             (None, None) => (Reason::Undefined, None, None),
         };
         let spec = rule.map(|r| &r.spec);
@@ -307,6 +337,13 @@ impl Engine {
             evidence,
         }
     }
+}
+
+/// True when `text` says something beyond the addresses it names.
+fn has_words_besides_addresses(text: &str) -> bool {
+    text.split_whitespace()
+        .filter(|word| !word.contains('@'))
+        .any(|word| word.chars().filter(|c| c.is_alphabetic()).count() >= 2)
 }
 
 /// Lower-cases the domain of an address and strips angle brackets and quotes.

@@ -25,6 +25,9 @@ pub struct Mail {
     pub original_headers: Vec<(String, String)>,
     /// Whether the message carried a MIME structure at all.
     pub is_mime: bool,
+    /// The raw bytes of the first attached message (`message/rfc822`), which
+    /// may itself be the real bounce when a bounce was forwarded.
+    pub attached_message: Option<Vec<u8>>,
     /// The human-readable body, built once from `parts` (see [`Mail::body`]).
     body: String,
     /// `body` in ASCII lower case, for case-insensitive searches with the same offsets.
@@ -66,6 +69,20 @@ impl Mail {
             ..Mail::default()
         };
         mail.collect_parts(&message, 0, limits);
+        if !mail
+            .parts
+            .iter()
+            .any(|p| p.content_type.starts_with("text/"))
+        {
+            // Broken MIME (a boundary parameter on a line of its own, say)
+            // hides every part: read the raw body as plain text.
+            let raw = message.raw_message();
+            let start = (message.root_part().offset_body as usize).min(raw.len());
+            mail.parts.push(Part {
+                content_type: "text/plain".into(),
+                text: truncate_at_char(decode_lossy(&raw[start..]), limits.max_scan_bytes),
+            });
+        }
         mail.body = mail.join_body();
         mail.body_lower = mail.body.to_ascii_lowercase();
         Ok(mail)
@@ -84,6 +101,15 @@ impl Mail {
                     None => c.ctype().to_ascii_lowercase(),
                 })
                 .unwrap_or_else(|| "text/plain".into());
+            // A multipart header whose boundary never occurs in the body (old
+            // MTAs did that) leaves the body as text: read it as plain text.
+            let content_type = if content_type.starts_with("multipart/")
+                && matches!(part.body, PartType::Text(_))
+            {
+                "text/plain".to_string()
+            } else {
+                content_type
+            };
             let text = match &part.body {
                 PartType::Text(text) | PartType::Html(text) => text.to_string(),
                 PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
@@ -94,6 +120,9 @@ impl Mail {
                     }
                 }
                 PartType::Message(inner) => {
+                    if self.attached_message.is_none() {
+                        self.attached_message = Some(inner.raw_message().to_vec());
+                    }
                     if self.original_headers.is_empty() {
                         self.original_headers = collect_headers(inner);
                     }
@@ -101,7 +130,7 @@ impl Mail {
                 }
                 PartType::Multipart(_) => continue,
             };
-            if content_type == "text/rfc822-headers" {
+            if content_type == "text/rfc822-headers" || content_type == "message/rfc822" {
                 if self.original_headers.is_empty() {
                     self.original_headers = parse_header_block(&text);
                 }
@@ -186,7 +215,14 @@ fn collect_headers(message: &Message<'_>) -> Vec<(String, String)> {
     let root = message.root_part();
     let end = (root.offset_body as usize).min(raw.len());
     let start = (root.offset_header as usize).min(end);
-    parse_header_block(&decode_lossy(&raw[start..end]))
+    let headers = parse_header_block(&decode_lossy(&raw[start..end]));
+    if headers.is_empty() {
+        // A nested message's offsets may not index its own bytes: its raw
+        // text still starts with its header block.
+        let head = &raw[..raw.len().min(64 * 1024)];
+        return parse_header_block(&decode_lossy(head));
+    }
+    headers
 }
 
 /// Parses an RFC 5322 header block into (lower-case name, unfolded value) pairs;

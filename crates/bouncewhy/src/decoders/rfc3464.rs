@@ -29,6 +29,10 @@ impl Decoder for Rfc3464 {
         let (per_message, recipients) = parse_fields(&fields_text);
         let reporting_mta = field(&per_message, "reporting-mta").map(strip_type);
         let body = mail.body();
+        let context: String = super::text::error_section(mail)
+            .chars()
+            .take(8000)
+            .collect();
         let reports: Vec<Report> = recipients
             .into_iter()
             .filter_map(|fields| {
@@ -44,7 +48,20 @@ impl Decoder for Rfc3464 {
                 if diagnostic.trim().is_empty() {
                     diagnostic = body_lines_about(body, &recipient);
                 }
+                // Some MTAs explain the code in the Status field itself:
+                // "Status: 5.2.1 (mailbox disabled, not accepting messages)".
+                if let Some(comment) = field(&fields, "status")
+                    .and_then(|s| s.split_once('('))
+                    .and_then(|(_, rest)| rest.split(')').next())
+                    .filter(|c| !c.trim().is_empty())
+                {
+                    diagnostic = format!("{diagnostic} ({})", comment.trim());
+                }
                 let status = refine_status(status, &diagnostic);
+                // The human-readable part often names the stage the
+                // diagnostic leaves out ("... after EHLO mx.example.com:").
+                let smtp_command = super::mta::common::command(&diagnostic)
+                    .or_else(|| super::mta::common::command(&body_lines_about(body, &recipient)));
                 let forced_reason = match action {
                     Some(Action::Delivered | Action::Relayed | Action::Expanded) => {
                         Some((Reason::Delivered, "rfc3464.action-delivered".to_string()))
@@ -63,6 +80,8 @@ impl Decoder for Rfc3464 {
                         .or_else(|| field(&per_message, "arrival-date"))
                         .map(str::to_string),
                     forced_reason,
+                    context: context.clone(),
+                    smtp_command,
                     ..Report::default()
                 })
             })
@@ -73,12 +92,16 @@ impl Decoder for Rfc3464 {
 
 /// A DSN may carry a generic `X.0.0` status while its diagnostic names the
 /// specific code: keep the specific one when the classes agree. When the
-/// classes disagree, the remote server's own words are the better witness.
+/// classes disagree, or the words name a more specific code, the remote
+/// server's own words are the better witness.
 fn refine_status(status: Option<StatusCode>, diagnostic: &str) -> Option<StatusCode> {
     let from_text = find_status(&normalize(diagnostic)).map(|(code, _)| code);
     match (status, from_text) {
         (Some(s), Some(t)) if s.subject == 0 && s.detail == 0 && s.class == t.class => Some(t),
         (Some(s), Some(t)) if s.class != t.class => Some(t),
+        // A specific code in the remote server's own words beats the
+        // reporting MTA's summary ("Status: 5.1.1" for "552 5.2.2 Over quota").
+        (Some(_), Some(t)) if t.subject != 0 || t.detail != 0 => Some(t),
         (None, t) => t,
         (s, _) => s,
     }

@@ -69,7 +69,11 @@ impl Decoder for AutoReply {
         if !(auto_submitted || autoreply_header || subject_says || precedence_auto) {
             return None;
         }
-        if super::is_system_address(first_address(mail.from()).unwrap_or("")) {
+        let from = mail.from().to_ascii_lowercase();
+        if super::is_system_address(first_address(&from).unwrap_or(""))
+            || from.contains("mailer-daemon")
+            || from.contains("postmaster")
+        {
             return None;
         }
         let recipient = first_address(mail.from()).map(str::to_string);

@@ -170,7 +170,9 @@ impl Decoder for PlainText {
         let is_bounce = from_system
             || failed_header.is_some()
             || (subject_says
-                && (!mail.original_headers.is_empty() || looks_like_error_text(mail.body_lower())));
+                && (!mail.original_headers.is_empty() || looks_like_error_text(mail.body_lower())))
+            || (!mail.original_headers.is_empty()
+                && mail.body_lower().contains("could not be delivered to"));
         if !is_bounce {
             return None;
         }
@@ -185,6 +187,13 @@ impl Decoder for PlainText {
             .unwrap_or_default();
         if candidates.is_empty() {
             candidates = addresses(section).filter(keep).collect();
+        }
+        if candidates.is_empty() {
+            // A system mailbox (postmaster@...) can be the failed recipient
+            // itself when the notice names nobody else.
+            candidates = addresses(section)
+                .filter(|a| !excluded.contains(&a.to_ascii_lowercase()))
+                .collect();
         }
         if candidates.is_empty() {
             candidates = mail
@@ -207,17 +216,42 @@ impl Decoder for PlainText {
         }
         let context = section.chars().take(8000).collect::<String>();
         let reports = recipients
-            .into_iter()
-            .map(|recipient| Report {
-                diagnostic: Some(block_about(section, &recipient))
+            .iter()
+            .map(|recipient| {
+                let diagnostic = Some(recipient)
+                    .filter(|r| !r.is_empty())
+                    .map(|r| block_about(section, r, &recipients))
                     .filter(|block| !block.is_empty())
-                    .unwrap_or_else(|| coded_lines(section)),
-                recipient: (!recipient.is_empty()).then_some(recipient),
-                context: context.clone(),
-                ..Report::default()
+                    .map(|block| with_codes_from(section, block))
+                    .unwrap_or_else(|| coded_lines(section));
+                Report {
+                    smtp_command: super::mta::common::command(&diagnostic),
+                    diagnostic,
+                    recipient: (!recipient.is_empty()).then(|| recipient.clone()),
+                    context: context.clone(),
+                    ..Report::default()
+                }
             })
             .collect();
         Some(reports)
+    }
+}
+
+/// `block` as is when it carries a code; otherwise the coded lines of the
+/// section (notices that give the error before the list of recipients)
+/// followed by `block`.
+fn with_codes_from(section: &str, block: String) -> String {
+    let has_code = |text: &str| {
+        crate::smtp::find_reply_code(text).is_some() || crate::smtp::find_status(text).is_some()
+    };
+    if has_code(&block) {
+        return block;
+    }
+    let coded = coded_lines(section);
+    if coded.is_empty() {
+        block
+    } else {
+        format!("{coded}\n{block}")
     }
 }
 
@@ -324,8 +358,8 @@ fn excluded_addresses(mail: &Mail) -> Vec<String> {
 }
 
 /// The lines of `section` from the first mention of `recipient` to the next
-/// blank line (or the next recipient paragraph), at most 30 lines.
-fn block_about(section: &str, recipient: &str) -> String {
+/// blank line or the next line naming another of `others`, at most 30 lines.
+fn block_about(section: &str, recipient: &str, others: &[String]) -> String {
     let lower = section.to_ascii_lowercase();
     let Some(at) = lower.find(&recipient.to_ascii_lowercase()) else {
         return String::new();
@@ -334,6 +368,15 @@ fn block_about(section: &str, recipient: &str) -> String {
     let mut lines = Vec::new();
     let mut seen_text = false;
     for line in section[start..].lines().take(30) {
+        let lower_line = line.to_ascii_lowercase();
+        if !lines.is_empty()
+            && others.iter().any(|other| {
+                !other.eq_ignore_ascii_case(recipient)
+                    && lower_line.contains(&other.to_ascii_lowercase())
+            })
+        {
+            break;
+        }
         if line.trim().is_empty() {
             if seen_text && lines.len() > 1 {
                 break;
@@ -342,6 +385,28 @@ fn block_about(section: &str, recipient: &str) -> String {
         }
         seen_text = true;
         lines.push(line.trim());
+    }
+    // Some notices (Lotus Notes) give the reason on the line before a bare
+    // address; an introduction ("... failed:") or a rule line is not one.
+    let address_only = section[start..].lines().next().is_some_and(|l| {
+        l.split_whitespace()
+            .all(|w| w.contains('@') || w.len() <= 2)
+    });
+    if address_only && lines.len() == 1 {
+        if let Some(before) = section[..start]
+            .lines()
+            .rev()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .filter(|l| {
+                !l.ends_with(':')
+                    && !l.contains('@')
+                    && !l.starts_with("--")
+                    && !l.starts_with("==")
+            })
+        {
+            lines.insert(0, before);
+        }
     }
     lines.join("\n")
 }
@@ -357,7 +422,7 @@ mod tests {
         assert!(section.contains("no mailbox here"));
         assert!(!section.contains("Return-Path"));
         assert_eq!(
-            block_about(section, "a@example.org"),
+            block_about(section, "a@example.org", &[]),
             "<a@example.org>:\nSorry, no mailbox here by that name."
         );
     }

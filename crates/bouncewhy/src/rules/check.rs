@@ -17,7 +17,20 @@ pub fn examples(engine: &Engine, select: impl Fn(&CompiledRule) -> bool) -> Vec<
             continue;
         }
         for example in &rule.spec.examples {
-            match engine.explain(example, "en") {
+            let result = if rule.spec.bounce_without_command || !rule.spec.hosts.is_empty() {
+                // Such a rule applies only inside a decoded bounce or for its
+                // hosts: try it there, as the bounce from its first host.
+                let report = crate::engine::Report {
+                    diagnostic: example.clone(),
+                    remote_host: rule.spec.hosts.first().cloned(),
+                    decoded_by: rule.spec.bounce_without_command.then(|| "example".into()),
+                    ..crate::engine::Report::default()
+                };
+                Ok(engine.diagnose(&report, "en"))
+            } else {
+                engine.explain(example, "en")
+            };
+            match result {
                 Ok(diagnosis) => {
                     let winner = diagnosis
                         .evidence

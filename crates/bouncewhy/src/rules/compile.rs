@@ -40,6 +40,8 @@ pub struct Context<'a> {
     pub command: Option<&'a str>,
     /// Remote host name or recipient domain, lower-case.
     pub hosts: &'a [&'a str],
+    /// True when the text comes from a decoded bounce email rather than a pasted reply.
+    pub in_bounce: bool,
 }
 
 /// The winning rule for a text, and where it matched.
@@ -247,10 +249,11 @@ impl CompiledRule {
     /// True when the rule's constraints hold for `context`.
     pub fn applies(&self, context: &Context<'_>) -> bool {
         let spec = &self.spec;
-        (spec.status.is_empty()
-            || context
-                .status
-                .is_some_and(|s| spec.status.iter().any(|want| status_matches(want, s))))
+        (!spec.bounce_without_command || (context.in_bounce && context.command.is_none()))
+            && (spec.status.is_empty()
+                || context
+                    .status
+                    .is_some_and(|s| spec.status.iter().any(|want| status_matches(want, s))))
             && (spec.reply_code.is_empty()
                 || context
                     .reply_code

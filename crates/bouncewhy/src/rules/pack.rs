@@ -61,6 +61,10 @@ pub struct RuleSpec {
     /// Only when the remote host or recipient domain ends with one of these.
     #[serde(default)]
     pub hosts: Vec<String>,
+    /// Only for text read from a whole bounce email that names no SMTP
+    /// command (the stage of the refusal is unknown); never for a pasted reply.
+    #[serde(default)]
+    pub bounce_without_command: bool,
     /// Higher wins within a tier (default 0).
     #[serde(default)]
     pub priority: i32,
@@ -158,6 +162,7 @@ pub fn status_rules(pack: &Pack) -> Result<Vec<RuleSpec>, crate::Error> {
                 reply_code: Vec::new(),
                 command: Vec::new(),
                 hosts: Vec::new(),
+                bounce_without_command: false,
                 priority: 0,
                 reason,
                 category: code.category,

@@ -1,8 +1,10 @@
 //! Decoders for bounces written by mail server software (one file per MTA).
 
-mod common;
+mod apachejames;
+pub(crate) mod common;
 mod dragonfly;
 mod exim;
+mod fml;
 mod opensmtpd;
 mod postfix;
 mod qmail;
@@ -18,4 +20,6 @@ pub static ALL: &[&dyn Decoder] = &[
     &postfix::Postfix,
     &sendmail::Sendmail,
     &opensmtpd::OpenSmtpd,
+    &fml::Fml,
+    &apachejames::ApacheJames,
 ];

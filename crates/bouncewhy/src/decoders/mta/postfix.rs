@@ -103,7 +103,7 @@ impl Decoder for Postfix {
                 && report.status.is_some_and(|s| s.class == 4)
                 && !remote_replied;
             if gave_up && report.forced_reason.is_none() {
-                report.forced_reason = Some((
+                report.fallback_reason = Some((
                     Reason::Expired,
                     "postfix.failed-with-temporary-status".into(),
                 ));
@@ -166,9 +166,9 @@ mod tests {
         assert_eq!(reports.len(), 2);
         assert_eq!(reports[0].smtp_command.as_deref(), Some("RCPT"));
         assert_eq!(reports[0].remote_host.as_deref(), Some("mx.example.org"));
-        assert!(reports[0].forced_reason.is_none());
+        assert!(reports[0].fallback_reason.is_none());
         assert_eq!(
-            reports[1].forced_reason.as_ref().map(|r| r.0),
+            reports[1].fallback_reason.as_ref().map(|r| r.0),
             Some(Reason::Expired)
         );
     }
