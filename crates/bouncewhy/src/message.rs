@@ -269,6 +269,16 @@ fn decode_encoded_words(value: &str) -> String {
 
 /// Decodes bytes as UTF-8, falling back to Windows-1252 for legacy 8-bit text.
 pub fn decode_lossy(bytes: &[u8]) -> String {
+    // Japanese servers put raw ISO-2022-JP (7-bit, with ESC $ B / ESC ( B
+    // shifts) even into fields that name no charset, such as Diagnostic-Code.
+    if memchr::memmem::find(bytes, b"\x1b$B").is_some()
+        || memchr::memmem::find(bytes, b"\x1b$@").is_some()
+    {
+        let (text, _, had_errors) = encoding_rs::ISO_2022_JP.decode(bytes);
+        if !had_errors {
+            return text.into_owned();
+        }
+    }
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_string(),
         Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
@@ -347,6 +357,17 @@ fn decode_entities(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_iso_2022_jp_in_a_field_without_charset_is_decoded() {
+        let field = b"X-Notes; \x1b$B%f!<%6!<\x1b(B a@example.jp \x1b$B$O8+$D$+$j$^$;$s\x1b(B";
+        assert_eq!(
+            decode_lossy(field),
+            "X-Notes; ユーザー a@example.jp は見つかりません"
+        );
+        assert_eq!(decode_lossy("caf\u{e9}".as_bytes()), "caf\u{e9}");
+        assert_eq!(decode_lossy(b"caf\xe9"), "caf\u{e9}");
+    }
 
     #[test]
     fn reads_headers_parts_and_original() {
