@@ -4,6 +4,13 @@
 use crate::limits::Limits;
 use crate::Error;
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use std::sync::LazyLock;
+
+/// The MIME parser, built once: only the MIME headers are parsed into
+/// structures (the decoders read every other header from the raw header
+/// block), so Received, address and date headers cost a copy, not a parse.
+static MIME_PARSER: LazyLock<MessageParser> =
+    LazyLock::new(|| MessageParser::new().with_mime_headers());
 
 /// One leaf part of the bounce, decoded to text.
 #[derive(Debug, Clone)]
@@ -43,7 +50,7 @@ impl Mail {
         if raw.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::EmptyInput);
         }
-        let message = MessageParser::default()
+        let message = MIME_PARSER
             .parse(raw)
             .ok_or_else(|| Error::Malformed("no header section was found".into()))?;
         if message.parts.len() > limits.max_parts {
