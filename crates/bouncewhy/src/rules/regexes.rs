@@ -89,7 +89,6 @@ impl RegexBank {
             });
         }
         let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .build(&literals)
             .map_err(|_| 0usize)?;
@@ -110,15 +109,16 @@ impl RegexBank {
         Ok(())
     }
 
-    /// The entries that may match `text`, in rule order, into `out` (cleared first).
-    pub fn candidates(&self, text: &str, out: &mut Vec<usize>) {
+    /// The entries that may match a text, in rule order, into `out` (cleared
+    /// first); `lowered` is the text in ASCII lower case.
+    pub fn candidates(&self, lowered: &str, out: &mut Vec<usize>) {
         out.clear();
-        if !text.is_ascii() && text.chars().any(|c| self.ascii_folds.contains(&c)) {
+        if !lowered.is_ascii() && lowered.chars().any(|c| self.ascii_folds.contains(&c)) {
             out.extend(0..self.entries.len());
             return;
         }
         out.extend_from_slice(&self.unfiltered);
-        for hit in self.prefilter.find_overlapping_iter(text) {
+        for hit in self.prefilter.find_overlapping_iter(lowered) {
             out.extend_from_slice(&self.literal_entries[hit.pattern().as_usize()]);
         }
         out.sort_unstable();
@@ -268,7 +268,7 @@ mod tests {
         ];
         let mut candidates = Vec::new();
         for text in texts {
-            bank.candidates(text, &mut candidates);
+            bank.candidates(&text.to_ascii_lowercase(), &mut candidates);
             for (entry, source) in sources.iter().enumerate() {
                 let matches = compile_regex(source).expect("valid").is_match(text);
                 assert!(
