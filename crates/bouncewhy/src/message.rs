@@ -193,7 +193,11 @@ fn collect_headers(message: &Message<'_>) -> Vec<(String, String)> {
     let root = message.root_part();
     let end = (root.offset_body as usize).min(raw.len());
     let start = (root.offset_header as usize).min(end);
-    parse_header_block(&decode_lossy(&raw[start..end]))
+    let block = &raw[start..end];
+    match std::str::from_utf8(block) {
+        Ok(text) => parse_header_block(text),
+        Err(_) => parse_header_block(&decode_lossy(block)),
+    }
 }
 
 /// Parses an RFC 5322 header block into (lower-case name, unfolded value) pairs;
