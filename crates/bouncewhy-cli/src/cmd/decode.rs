@@ -54,9 +54,8 @@ pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError>
     let (batch_sender, batches) = std::sync::mpsc::sync_channel::<Vec<Source>>(2);
     std::thread::scope(|threads| -> Result<(), CliError> {
         threads.spawn(move || {
-            let mut sources = inputs::files(&args.paths)
-                .into_iter()
-                .flat_map(|file| -> Box<dyn Iterator<Item = Source> + Send> {
+            let mut sources = inputs::files(&args.paths).into_iter().flat_map(
+                |file| -> Box<dyn Iterator<Item = Source> + Send> {
                     match file {
                         Ok(path) => inputs::messages(
                             &path,
@@ -68,7 +67,8 @@ pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError>
                             bytes: Err(error),
                         })),
                     }
-                });
+                },
+            );
             loop {
                 let batch: Vec<Source> = sources.by_ref().take(BATCH).collect();
                 if batch.is_empty() || batch_sender.send(batch).is_err() {

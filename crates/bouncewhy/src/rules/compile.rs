@@ -183,6 +183,12 @@ impl RuleSet {
         })
     }
 
+    /// The regexes and their prefilter (for tests).
+    #[cfg(test)]
+    pub(crate) fn regex_bank(&self) -> &RegexBank {
+        &self.regexes
+    }
+
     /// Every compiled rule, in precedence order.
     pub fn rules(&self) -> &[CompiledRule] {
         &self.rules

@@ -161,9 +161,7 @@ fn required_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     match hir.kind() {
         HirKind::Literal(literal) => longest_ascii_run(&literal.0).map(|run| vec![run.to_vec()]),
         HirKind::Capture(capture) => required_literals(&capture.sub),
-        HirKind::Repetition(repetition) if repetition.min > 0 => {
-            required_literals(&repetition.sub)
-        }
+        HirKind::Repetition(repetition) if repetition.min > 0 => required_literals(&repetition.sub),
         HirKind::Concat(parts) => parts
             .iter()
             .filter_map(required_literals)
@@ -275,6 +273,29 @@ mod tests {
                     !matches || candidates.contains(&entry),
                     "{source} matches {text:?} but was filtered out"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn every_builtin_regex_compiles_and_survives_its_prefilter() {
+        let engine = crate::Engine::builtin().expect("built-in packs compile");
+        let bank = engine.rules().regex_bank();
+        assert!(bank.compile_all().is_ok());
+        let mut candidates = Vec::new();
+        for rule in engine.rules().rules() {
+            for example in &rule.spec.examples {
+                let text = crate::smtp::normalize(example);
+                bank.candidates(&text.to_ascii_lowercase(), &mut candidates);
+                for entry in 0..bank.entries.len() {
+                    if bank.is_match(entry, &text) {
+                        assert!(
+                            candidates.contains(&entry),
+                            "`{}` matches {text:?} but was filtered out",
+                            bank.entries[entry].source
+                        );
+                    }
+                }
             }
         }
     }
