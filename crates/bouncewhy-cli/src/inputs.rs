@@ -9,6 +9,9 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+/// Files up to this size are read in one call; bigger ones are streamed.
+const WHOLE_FILE_BYTES: usize = 1 << 20;
+
 /// One message to decode: where it came from and its bytes (or why they could not be read).
 pub struct Source {
     /// `path`, `path#N` for the Nth message of an mbox, or `-` for stdin.
@@ -93,9 +96,10 @@ pub fn messages(
             Ok(file) => file,
             Err(error) => return single(name, Err(error.to_string())),
         };
-        // The common case, one message per file, is read whole in one go.
+        // The common case, one message per file, is read whole in one go;
+        // bigger files (mbox, gzip) stream through a buffer.
         let size = file.metadata().map_or(u64::MAX, |m| m.len());
-        if size > max_message as u64 {
+        if size > WHOLE_FILE_BYTES.min(max_message) as u64 {
             Box::new(file)
         } else {
             let mut bytes = Vec::with_capacity(size as usize + 1);
