@@ -9,6 +9,9 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+/// Files up to this size are read in one call; bigger ones are streamed.
+const WHOLE_FILE_BYTES: usize = 1 << 20;
+
 /// One message to decode: where it came from and its bytes (or why they could not be read).
 pub struct Source {
     /// `path`, `path#N` for the Nth message of an mbox, or `-` for stdin.
@@ -48,19 +51,31 @@ fn walk(path: &Path, visited: &mut HashSet<PathBuf>, out: &mut Vec<Result<PathBu
     if !visited.insert(canonical) {
         return;
     }
-    let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
-        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+    let mut entries: Vec<(PathBuf, bool)> = match std::fs::read_dir(path) {
+        Ok(entries) => entries
+            .filter_map(|e| {
+                let e = e.ok()?;
+                let is_file = e.file_type().is_ok_and(|t| t.is_file());
+                Some((e.path(), is_file))
+            })
+            .collect(),
         Err(error) => {
             out.push(Err(format!("{}: {error}", path.display())));
             return;
         }
     };
     entries.sort();
-    for entry in entries {
+    for (entry, is_file) in entries {
         let hidden = entry
             .file_name()
             .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if !hidden {
+        if hidden {
+            continue;
+        }
+        // A plain file needs no second look; directories and links are walked.
+        if is_file {
+            out.push(Ok(entry));
+        } else {
             walk(&entry, visited, out);
         }
     }
@@ -77,9 +92,27 @@ pub fn messages(
     let reader: Box<dyn Read + Send> = if path == Path::new("-") {
         Box::new(std::io::stdin())
     } else {
-        match File::open(path) {
-            Ok(file) => Box::new(file),
+        let mut file = match File::open(path) {
+            Ok(file) => file,
             Err(error) => return single(name, Err(error.to_string())),
+        };
+        // The common case, one message per file, is read whole in one go;
+        // bigger files (mbox, gzip) stream through a buffer.
+        let size = file.metadata().map_or(u64::MAX, |m| m.len());
+        if size > WHOLE_FILE_BYTES.min(max_message) as u64 {
+            Box::new(file)
+        } else {
+            let mut bytes = Vec::with_capacity(size as usize + 1);
+            if let Err(error) = file.read_to_end(&mut bytes) {
+                return single(name, Err(error.to_string()));
+            }
+            if bytes.len() <= max_message
+                && !bytes.starts_with(&[0x1f, 0x8b])
+                && !looks_like_mbox(&bytes)
+            {
+                return single(name, Ok(bytes));
+            }
+            Box::new(std::io::Cursor::new(bytes))
         }
     };
     let mut buffered = BufReader::with_capacity(1 << 16, reader);

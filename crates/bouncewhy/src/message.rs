@@ -4,6 +4,13 @@
 use crate::limits::Limits;
 use crate::Error;
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use std::sync::LazyLock;
+
+/// The MIME parser, built once: only the MIME headers are parsed into
+/// structures (the decoders read every other header from the raw header
+/// block), so Received, address and date headers cost a copy, not a parse.
+static MIME_PARSER: LazyLock<MessageParser> =
+    LazyLock::new(|| MessageParser::new().with_mime_headers());
 
 /// One leaf part of the bounce, decoded to text.
 #[derive(Debug, Clone)]
@@ -46,7 +53,7 @@ impl Mail {
         if raw.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::EmptyInput);
         }
-        let message = MessageParser::default()
+        let message = MIME_PARSER
             .parse(raw)
             .ok_or_else(|| Error::Malformed("no header section was found".into()))?;
         if message.parts.len() > limits.max_parts {
@@ -215,14 +222,21 @@ fn collect_headers(message: &Message<'_>) -> Vec<(String, String)> {
     let root = message.root_part();
     let end = (root.offset_body as usize).min(raw.len());
     let start = (root.offset_header as usize).min(end);
-    let headers = parse_header_block(&decode_lossy(&raw[start..end]));
+    let headers = parse_header_bytes(&raw[start..end]);
     if headers.is_empty() {
         // A nested message's offsets may not index its own bytes: its raw
         // text still starts with its header block.
-        let head = &raw[..raw.len().min(64 * 1024)];
-        return parse_header_block(&decode_lossy(head));
+        return parse_header_bytes(&raw[..raw.len().min(64 * 1024)]);
     }
     headers
+}
+
+/// Parses a header block given as bytes, without a copy when it is UTF-8.
+fn parse_header_bytes(block: &[u8]) -> Vec<(String, String)> {
+    match std::str::from_utf8(block) {
+        Ok(text) => parse_header_block(text),
+        Err(_) => parse_header_block(&decode_lossy(block)),
+    }
 }
 
 /// Parses an RFC 5322 header block into (lower-case name, unfolded value) pairs;

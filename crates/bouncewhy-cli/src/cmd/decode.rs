@@ -48,65 +48,76 @@ pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError>
     };
     printer.start(&mut out)?;
 
-    let files = inputs::files(&args.paths);
-    let mut sources =
-        files
-            .into_iter()
-            .flat_map(|file| -> Box<dyn Iterator<Item = Source> + Send> {
-                match file {
-                    Ok(path) => {
-                        inputs::messages(&path, args.max_message_bytes, args.max_decompressed_bytes)
+    // Three stages overlap: a reader thread splits the input into batches,
+    // the pool decodes one batch while this thread writes the one before it,
+    // in input order.
+    let (batch_sender, batches) = std::sync::mpsc::sync_channel::<Vec<Source>>(2);
+    std::thread::scope(|threads| -> Result<(), CliError> {
+        threads.spawn(move || {
+            let mut sources = inputs::files(&args.paths).into_iter().flat_map(
+                |file| -> Box<dyn Iterator<Item = Source> + Send> {
+                    match file {
+                        Ok(path) => inputs::messages(
+                            &path,
+                            args.max_message_bytes,
+                            args.max_decompressed_bytes,
+                        ),
+                        Err(error) => Box::new(std::iter::once(Source {
+                            name: String::new(),
+                            bytes: Err(error),
+                        })),
                     }
-                    Err(error) => Box::new(std::iter::once(Source {
-                        name: String::new(),
-                        bytes: Err(error),
-                    })),
-                }
-            });
-    loop {
-        let batch: Vec<Source> = sources.by_ref().take(BATCH).collect();
-        if batch.is_empty() {
-            break;
-        }
-        let outcomes: Vec<Outcome> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|source| decode_one(&engine, source, &lang))
-                .collect()
-        });
-        for (source, outcome) in batch.iter().zip(outcomes) {
-            counts.messages += 1;
-            match outcome {
-                Outcome::Failed(error) => {
-                    counts.failed += 1;
-                    out.flush()?;
-                    if source.name.is_empty() {
-                        eprintln!("bouncewhy: {error}");
-                    } else {
-                        eprintln!("bouncewhy: {}: {error}", source.name);
-                    }
-                }
-                Outcome::Decoded(diagnoses) if diagnoses.is_empty() => {
-                    counts.not_bounces += 1;
-                    if args.all {
-                        printer.write(
-                            &mut out,
-                            &not_a_bounce(&source.name, &engine, &lang),
-                            engine.knowledge(),
-                        )?;
-                    }
-                }
-                Outcome::Decoded(diagnoses) => {
-                    counts.bounces += 1;
-                    counts.recipients += diagnoses.len();
-                    for diagnosis in &diagnoses {
-                        printer.write(&mut out, diagnosis, engine.knowledge())?;
-                    }
+                },
+            );
+            loop {
+                let batch: Vec<Source> = sources.by_ref().take(BATCH).collect();
+                if batch.is_empty() || batch_sender.send(batch).is_err() {
+                    break;
                 }
             }
-        }
-        out.flush()?;
-    }
+        });
+        let engine = &engine;
+        let lang = lang.as_str();
+        pool.in_place_scope(|decoding| -> Result<(), CliError> {
+            let mut in_flight = std::collections::VecDeque::new();
+            let mut write_next = |in_flight: &mut std::collections::VecDeque<_>| {
+                let decoded: Option<std::sync::mpsc::Receiver<(Vec<Source>, Vec<Outcome>)>> =
+                    in_flight.pop_front();
+                match decoded.map(|receiver| receiver.recv()) {
+                    Some(Ok((batch, outcomes))) => write_batch(
+                        &batch,
+                        outcomes,
+                        &mut out,
+                        &mut printer,
+                        &mut counts,
+                        args.all,
+                        engine,
+                        lang,
+                    ),
+                    Some(Err(_)) => Err(CliError::new("a decoding worker stopped")),
+                    None => Ok(()),
+                }
+            };
+            for batch in batches {
+                let (done, decoded) = std::sync::mpsc::channel();
+                decoding.spawn(move |_| {
+                    let outcomes: Vec<Outcome> = batch
+                        .par_iter()
+                        .map(|source| decode_one(engine, source, lang))
+                        .collect();
+                    let _ = done.send((batch, outcomes));
+                });
+                in_flight.push_back(decoded);
+                while in_flight.len() > 1 {
+                    write_next(&mut in_flight)?;
+                }
+            }
+            while !in_flight.is_empty() {
+                write_next(&mut in_flight)?;
+            }
+            Ok(())
+        })
+    })?;
     printer.finish(&mut out)?;
     out.flush()?;
     eprintln!(
@@ -118,6 +129,53 @@ pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError>
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes one decoded batch in input order and counts it.
+#[allow(clippy::too_many_arguments)]
+fn write_batch(
+    batch: &[Source],
+    outcomes: Vec<Outcome>,
+    out: &mut impl Write,
+    printer: &mut Printer,
+    counts: &mut Counts,
+    all: bool,
+    engine: &Engine,
+    lang: &str,
+) -> Result<(), CliError> {
+    for (source, outcome) in batch.iter().zip(outcomes) {
+        counts.messages += 1;
+        match outcome {
+            Outcome::Failed(error) => {
+                counts.failed += 1;
+                out.flush()?;
+                if source.name.is_empty() {
+                    eprintln!("bouncewhy: {error}");
+                } else {
+                    eprintln!("bouncewhy: {}: {error}", source.name);
+                }
+            }
+            Outcome::Decoded(diagnoses) if diagnoses.is_empty() => {
+                counts.not_bounces += 1;
+                if all {
+                    printer.write(
+                        out,
+                        &not_a_bounce(&source.name, engine, lang),
+                        engine.knowledge(),
+                    )?;
+                }
+            }
+            Outcome::Decoded(diagnoses) => {
+                counts.bounces += 1;
+                counts.recipients += diagnoses.len();
+                for diagnosis in &diagnoses {
+                    printer.write(out, diagnosis, engine.knowledge())?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
 }
 
 #[derive(Default)]

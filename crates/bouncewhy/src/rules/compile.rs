@@ -1,17 +1,15 @@
 //! Compiles packs into one [`RuleSet`]: all literal phrases in one Aho-Corasick
-//! automaton, all regular expressions in one `RegexSet` (both linear-time), and
-//! code-only rules checked by constraint. Built once, then shared read-only.
+//! automaton, the regular expressions behind a literal prefilter (see
+//! [`super::regexes`]; all linear-time), and code-only rules checked by
+//! constraint. Built once, then shared read-only.
 
 use super::pack::{Pack, PackKind, RuleSpec};
+use super::regexes::{compile_regex, RegexBank};
 use crate::diagnosis::Reason;
 use crate::Error;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use std::cell::RefCell;
 use std::collections::HashSet;
-use std::sync::OnceLock;
-
-/// Size limit for each compiled regex and the regex set (bytes of automaton).
-const REGEX_SIZE_LIMIT: usize = 64 << 20;
 
 /// A rule ready to match.
 #[derive(Debug, Clone)]
@@ -24,9 +22,6 @@ pub struct CompiledRule {
     pub tier: PackKind,
     /// Provider reported with the answer.
     pub provider: Option<String>,
-    /// The rule's own regexes, compiled the first time the rule wins (they
-    /// only locate the matched span; the shared `RegexSet` finds the rule).
-    regexes: OnceLock<Vec<Regex>>,
 }
 
 /// The facts a rule's constraints are checked against.
@@ -53,14 +48,34 @@ pub struct Match<'r> {
     pub span: Option<[usize; 2]>,
 }
 
+/// Per-thread buffers reused across searches.
+#[derive(Default)]
+struct Scratch {
+    /// The searched text in ASCII lower case.
+    lowered: String,
+    /// Regex candidates for the text.
+    candidates: Vec<usize>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `work` with this thread's scratch buffers (fresh ones if they are in use).
+fn with_scratch<R>(work: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => work(&mut scratch),
+        Err(_) => work(&mut Scratch::default()),
+    })
+}
+
 /// All rules of all packs, compiled.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     rules: Vec<CompiledRule>,
     literals: AhoCorasick,
     literal_rule: Vec<usize>,
-    regex_set: RegexSet,
-    regex_rule: Vec<usize>,
+    regexes: RegexBank,
     code_only: Vec<usize>,
 }
 
@@ -106,7 +121,6 @@ impl RuleSet {
                     pack: pack.pack.name.clone(),
                     tier,
                     provider,
-                    regexes: OnceLock::new(),
                 });
             }
         }
@@ -116,48 +130,65 @@ impl RuleSet {
         let mut literal_patterns = Vec::new();
         let mut literal_rule = Vec::new();
         let mut regex_patterns = Vec::new();
-        let mut regex_rule = Vec::new();
         let mut code_only = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
             for pattern in &rule.spec.patterns {
-                literal_patterns.push(pattern.as_str());
+                literal_patterns.push(pattern.to_ascii_lowercase());
                 literal_rule.push(index);
             }
             for source in &rule.spec.regex {
-                regex_patterns.push(source.as_str());
-                regex_rule.push(index);
+                regex_patterns.push((index, source.as_str()));
             }
             if rule.spec.patterns.is_empty() && rule.spec.regex.is_empty() {
                 code_only.push(index);
             }
         }
+        // Patterns and texts are both lowered (ASCII): the same matches as an
+        // ASCII-case-insensitive automaton, at the same offsets, but a smaller
+        // automaton that builds and runs several times faster.
         let literals = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .build(&literal_patterns)
             .map_err(|e| Error::Rule {
                 origin: "literal patterns".into(),
                 message: e.to_string(),
             })?;
-        let regex_set = RegexSetBuilder::new(&regex_patterns)
-            .case_insensitive(true)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .dfa_size_limit(REGEX_SIZE_LIMIT)
-            .build()
-            .map_err(|e| {
-                blame_regex(&rules).unwrap_or_else(|| Error::Rule {
-                    origin: "regex set".into(),
-                    message: e.to_string(),
-                })
-            })?;
+        let bad_regex = |position: usize, error: Option<regex::Error>| {
+            let (index, source) = regex_patterns[position];
+            let rule = &rules[index];
+            let message = match error.or_else(|| compile_regex(source).err()) {
+                Some(error) => format!("bad regex `{source}`: {error}"),
+                None => format!("bad regex `{source}`"),
+            };
+            Error::Rule {
+                origin: format!("pack `{}`, rule `{}`", rule.pack, rule.spec.id),
+                message,
+            }
+        };
+        let regexes = RegexBank::new(&regex_patterns).map_err(|p| bad_regex(p, None))?;
+        // Built-in regexes are proven by the tests; users' are compiled now so
+        // that a regex too big to compile is an error at start, not a silent miss.
+        if regex_patterns
+            .iter()
+            .any(|&(index, _)| rules[index].tier == PackKind::User)
+        {
+            regexes
+                .compile_all()
+                .map_err(|(p, error)| bad_regex(p, Some(error)))?;
+        }
         Ok(RuleSet {
             rules,
             literals,
             literal_rule,
-            regex_set,
-            regex_rule,
+            regexes,
             code_only,
         })
+    }
+
+    /// The regexes and their prefilter (for tests).
+    #[cfg(test)]
+    pub(crate) fn regex_bank(&self) -> &RegexBank {
+        &self.regexes
     }
 
     /// Every compiled rule, in precedence order.
@@ -178,74 +209,56 @@ impl RuleSet {
         context: &Context<'_>,
         keep: impl Fn(&CompiledRule) -> bool,
     ) -> Option<Match<'_>> {
-        let mut best: Option<(usize, Option<[usize; 2]>)> = None;
-        let mut consider = |index: usize, span: Option<[usize; 2]>| {
-            if best.is_some_and(|(b, _)| b <= index) {
-                return;
-            }
+        let holds = |index: usize| {
             let rule = &self.rules[index];
-            if keep(rule) && rule.applies(context) {
-                best = Some((index, span));
-            }
+            keep(rule) && rule.applies(context)
         };
-        for hit in self.literals.find_overlapping_iter(text) {
-            consider(
-                self.literal_rule[hit.pattern().as_usize()],
-                Some([hit.start(), hit.end()]),
-            );
-        }
-        if !self.regex_rule.is_empty() {
-            for pattern in self.regex_set.matches(text).iter() {
-                consider(self.regex_rule[pattern], None);
+        let beaten = |best: Option<(usize, Option<[usize; 2]>)>, index: usize| {
+            best.is_some_and(|(b, _)| b <= index)
+        };
+        let mut best: Option<(usize, Option<[usize; 2]>)> = None;
+        with_scratch(|scratch| {
+            scratch.lowered.clear();
+            scratch.lowered.push_str(text);
+            scratch.lowered.make_ascii_lowercase();
+            for hit in self.literals.find_overlapping_iter(&scratch.lowered) {
+                let index = self.literal_rule[hit.pattern().as_usize()];
+                if !beaten(best, index) && holds(index) {
+                    best = Some((index, Some([hit.start(), hit.end()])));
+                }
             }
-        }
+            // Regex candidates and code-only rules come in rule order: the
+            // first that holds (and matches) is the best of its kind.
+            self.regexes
+                .candidates(&scratch.lowered, &mut scratch.candidates);
+            for &entry in &scratch.candidates {
+                let index = self.regexes.rule(entry);
+                if beaten(best, index) {
+                    break;
+                }
+                if holds(index) && self.regexes.is_match(entry, text) {
+                    best = Some((index, None));
+                    break;
+                }
+            }
+        });
         for &index in &self.code_only {
-            consider(index, None);
+            if beaten(best, index) {
+                break;
+            }
+            if holds(index) {
+                best = Some((index, None));
+                break;
+            }
         }
         let (index, span) = best?;
         let rule = &self.rules[index];
-        let span = span.or_else(|| {
-            rule.regexes()
-                .iter()
-                .find_map(|re| re.find(text))
-                .map(|m| [m.start(), m.end()])
-        });
+        let span = span.or_else(|| self.regexes.find_for_rule(index, text));
         Some(Match { rule, span })
     }
 }
 
-/// Finds the rule whose regex does not compile, to name it in the error.
-/// Only called when the shared set failed to build.
-fn blame_regex(rules: &[CompiledRule]) -> Option<Error> {
-    rules.iter().find_map(|rule| {
-        rule.spec.regex.iter().find_map(|source| {
-            compile_regex(source).err().map(|e| Error::Rule {
-                origin: format!("pack `{}`, rule `{}`", rule.pack, rule.spec.id),
-                message: format!("bad regex `{source}`: {e}"),
-            })
-        })
-    })
-}
-
-fn compile_regex(source: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(source)
-        .case_insensitive(true)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-}
-
 impl CompiledRule {
-    /// The rule's own regexes (valid: the shared set that contains them compiled).
-    fn regexes(&self) -> &[Regex] {
-        self.regexes.get_or_init(|| {
-            self.spec
-                .regex
-                .iter()
-                .filter_map(|source| compile_regex(source).ok())
-                .collect()
-        })
-    }
-
     /// True when the rule's constraints hold for `context`.
     pub fn applies(&self, context: &Context<'_>) -> bool {
         let spec = &self.spec;

@@ -10,6 +10,7 @@
 pub mod check;
 pub mod compile;
 pub mod pack;
+pub mod regexes;
 
 pub use compile::{Match, RuleSet};
 pub use pack::{Pack, PackKind, RuleSpec};

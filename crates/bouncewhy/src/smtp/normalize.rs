@@ -30,7 +30,13 @@ fn join_continuation_lines(text: &str) -> String {
     let mut first_prefix: Option<(String, Option<String>)> = None;
     for line in text.lines() {
         let mut rest = line;
-        if let Some(caps) = CONTINUATION_PREFIX.captures(line) {
+        // The prefix starts with a code digit after white space; most lines
+        // do not, and skip the regex.
+        let may_have_prefix = line.trim_start().starts_with(['2', '4', '5']);
+        if let Some(caps) = may_have_prefix
+            .then(|| CONTINUATION_PREFIX.captures(line))
+            .flatten()
+        {
             let code = caps
                 .get(1)
                 .map(|m| m.as_str().to_string())
