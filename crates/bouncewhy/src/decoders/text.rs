@@ -6,6 +6,8 @@
 use super::{addresses, is_system_address, Decoder};
 use crate::engine::Report;
 use crate::message::Mail;
+use aho_corasick::AhoCorasick;
+use std::sync::LazyLock;
 
 /// The plain-text bounce scanner.
 pub struct PlainText;
@@ -318,23 +320,29 @@ pub fn error_section(mail: &Mail) -> &str {
     section_before_original(mail.body(), mail.body_lower())
 }
 
+/// All [`ORIGINAL_MARKERS`] in one automaton: one pass over the body.
+static ORIGINAL_MARKER_FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new(ORIGINAL_MARKERS).expect("the original-message markers form an automaton")
+});
+
+/// Header lines that can only belong to a returned original message.
+static ORIGINAL_HEADER_FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new(["\nreturn-path:", "\nreceived: from", "\nreceived: by"])
+        .expect("the original-header markers form an automaton")
+});
+
 /// The part of `body` before the returned original; `lower` is `body` in ASCII lower case.
+/// It ends at the start of the first line, after the first, that carries a
+/// marker, or at the first header line of a returned message.
 fn section_before_original<'a>(body: &'a str, lower: &str) -> &'a str {
-    let mut end = body.len();
-    for marker in ORIGINAL_MARKERS {
-        if let Some(at) = lower.find(marker) {
-            let line_start = lower[..at].rfind('\n').map_or(0, |p| p + 1);
-            if line_start > 0 {
-                end = end.min(line_start);
-            }
-        }
-    }
-    for header in ["\nreturn-path:", "\nreceived: from", "\nreceived: by"] {
-        if let Some(at) = lower.find(header) {
-            if at > 0 {
-                end = end.min(at + 1);
-            }
-        }
+    let line_start = |at: usize| lower[..at].rfind('\n').map_or(0, |p| p + 1);
+    let mut end = ORIGINAL_MARKER_FINDER
+        .find_iter(lower)
+        .map(|m| line_start(m.start()))
+        .find(|&start| start > 0)
+        .unwrap_or(body.len());
+    if let Some(header) = ORIGINAL_HEADER_FINDER.find_iter(lower).find(|m| m.start() > 0) {
+        end = end.min(header.start() + 1);
     }
     &body[..end]
 }
