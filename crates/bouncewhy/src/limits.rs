@@ -1,20 +1,43 @@
-//! Named limits, checked before work is done.
+//! Named limits, checked before work is done, and the cheap linear pre-scan
+//! that checks a message's shape before the MIME parser sees it.
+//!
+//! Each limit either gives a clear per-message error or cuts the work short
+//! (best effort), as documented on the field. Every matcher in the crate is
+//! linear-time (Aho-Corasick and the `regex` crate; no backtracking), so a long
+//! line costs time in proportion to its length and no more; a line is bounded
+//! by the message limit (`decode`) or by the text limit (`explain`).
+
+use crate::Error;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Limits on input size and shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest text `explain` accepts, in bytes.
+    /// Largest text `explain` accepts, in bytes; with `--each-line` this is
+    /// also the longest line. Over it: an error.
     pub max_explain_bytes: usize,
-    /// Largest single message `decode` accepts, in bytes.
+    /// Largest single message `decode` accepts, in bytes. Over it: an error.
     pub max_message_bytes: usize,
-    /// How much of a text part is scanned for a bounce's own words, in bytes.
+    /// How much of a text part is scanned for a bounce's own words, in bytes
+    /// (the rest of a longer part is ignored: best effort).
     pub max_scan_bytes: usize,
-    /// Most MIME parts looked at in one message.
+    /// Most header fields in a message's top-level header section. Over it: an error.
+    pub max_headers: usize,
+    /// Longest header value kept, in bytes (longer values are cut: best effort).
+    pub max_header_bytes: usize,
+    /// Most MIME parts in one message, counted before parsing from its boundary
+    /// delimiters and nested messages. Over it: an error.
     pub max_parts: usize,
-    /// Deepest MIME nesting followed.
+    /// Deepest MIME nesting (multiparts and attached messages); also the most
+    /// multipart parts whose boundary never appears. Over it: an error.
     pub max_depth: usize,
-    /// Most recipients reported for one message.
+    /// Most recipients reported for one message (the rest are dropped: best effort).
     pub max_recipients: usize,
+    /// Largest decompressed size of one `.gz` input, in bytes (gzip bombs).
+    /// Over it: an error for that input; messages already read are kept.
+    pub max_decompressed_bytes: u64,
 }
 
 impl Default for Limits {
@@ -23,9 +46,253 @@ impl Default for Limits {
             max_explain_bytes: 1 << 20,
             max_message_bytes: 32 << 20,
             max_scan_bytes: 256 << 10,
+            max_headers: 10_000,
+            max_header_bytes: 64 << 10,
             max_parts: 1_000,
             max_depth: 16,
             max_recipients: 10_000,
+            max_decompressed_bytes: 1 << 30,
         }
+    }
+}
+
+impl Limits {
+    /// Checks the shape of a raw message in one linear pass before it is
+    /// parsed: the number of top-level header fields, an upper bound on the
+    /// number of MIME parts, and multipart parts whose boundary never follows
+    /// (each of those makes the MIME parser scan the rest of the message).
+    pub fn check_shape(&self, raw: &[u8]) -> Result<(), Error> {
+        let headers = count_header_fields(raw, self.max_headers);
+        if headers > self.max_headers {
+            return Err(Error::Malformed(format!(
+                "more than {} header fields, over the limit",
+                self.max_headers
+            )));
+        }
+        let declarations = boundary_declarations(raw, self.max_parts);
+        if declarations.len() > self.max_parts {
+            return Err(Error::Malformed(format!(
+                "more than {} multipart boundaries declared, over the MIME part limit",
+                self.max_parts
+            )));
+        }
+        let last_delimiter = delimiters(raw, &declarations);
+        let delimiter_count: usize = last_delimiter.values().map(|(count, _)| count).sum();
+        let nested_messages = message_matcher().find_iter(raw).count();
+        let parts = 1 + delimiter_count + nested_messages;
+        if parts > self.max_parts {
+            return Err(Error::Malformed(format!(
+                "up to {parts} MIME parts, over the limit of {}",
+                self.max_parts
+            )));
+        }
+        let dangling = declarations
+            .iter()
+            .filter(|(at, boundary)| {
+                last_delimiter
+                    .get(boundary.as_slice())
+                    .is_none_or(|(_, last)| last < at)
+            })
+            .count();
+        if dangling > self.max_depth {
+            return Err(Error::Malformed(format!(
+                "{dangling} multipart parts name a boundary that never follows, over the limit of {}",
+                self.max_depth
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Counts header fields (lines not starting with white space) up to the first
+/// blank line; stops counting once past `stop_after`.
+fn count_header_fields(raw: &[u8], stop_after: usize) -> usize {
+    let mut count = 0;
+    for line in raw.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if !line.starts_with(b" ") && !line.starts_with(b"\t") {
+            count += 1;
+            if count > stop_after {
+                break;
+            }
+        }
+    }
+    count
+}
+
+fn boundary_matcher() -> &'static AhoCorasick {
+    static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
+    MATCHER.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(["boundary"])
+            .expect("a fixed pattern compiles")
+    })
+}
+
+fn message_matcher() -> &'static AhoCorasick {
+    static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
+    MATCHER.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(["message/rfc822", "message/global"])
+            .expect("fixed patterns compile")
+    })
+}
+
+/// Every `boundary=value` in the message (anywhere: an upper bound), as
+/// (position, value); stops once past `stop_after`.
+fn boundary_declarations(raw: &[u8], stop_after: usize) -> Vec<(usize, Vec<u8>)> {
+    let mut found = Vec::new();
+    for hit in boundary_matcher().find_iter(raw) {
+        if let Some(value) = boundary_value(&raw[hit.end()..]) {
+            found.push((hit.start(), value.to_vec()));
+            if found.len() > stop_after {
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// The value after `boundary`: optional `*`, `=`, then a quoted string or a token.
+fn boundary_value(rest: &[u8]) -> Option<&[u8]> {
+    let skip_space = |bytes: &[u8]| -> usize {
+        bytes
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .count()
+    };
+    let mut at = skip_space(rest);
+    if rest.get(at) == Some(&b'*') {
+        at += 1;
+        at += skip_space(&rest[at..]);
+    }
+    if rest.get(at) != Some(&b'=') {
+        return None;
+    }
+    at += 1;
+    at += skip_space(&rest[at..]);
+    let rest = &rest[at..];
+    let value = match rest.first() {
+        Some(b'"') => {
+            let inner = &rest[1..];
+            let end = memchr::memchr(b'"', inner).unwrap_or(inner.len());
+            &inner[..end]
+        }
+        _ => {
+            let end = rest
+                .iter()
+                .position(|b| matches!(b, b';' | b' ' | b'\t' | b'\r' | b'\n' | b'"'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        }
+    };
+    (!value.is_empty() && value.len() <= 200).then_some(value)
+}
+
+/// For each declared boundary, how many `--boundary` delimiters occur and
+/// where the last one starts.
+fn delimiters<'a>(
+    raw: &[u8],
+    declarations: &'a [(usize, Vec<u8>)],
+) -> HashMap<&'a [u8], (usize, usize)> {
+    let mut found: HashMap<&[u8], (usize, usize)> = HashMap::new();
+    let mut distinct: Vec<&[u8]> = declarations.iter().map(|(_, b)| b.as_slice()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.is_empty() {
+        return found;
+    }
+    let patterns: Vec<Vec<u8>> = distinct.iter().map(|b| [b"--", *b].concat()).collect();
+    let Ok(matcher) = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .build(&patterns)
+    else {
+        return found;
+    };
+    for hit in matcher.find_overlapping_iter(raw) {
+        let entry = found
+            .entry(distinct[hit.pattern().as_usize()])
+            .or_insert((0, 0));
+        entry.0 += 1;
+        entry.1 = hit.start();
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn multipart(parts: usize) -> Vec<u8> {
+        let mut raw =
+            b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+                .to_vec();
+        for _ in 0..parts {
+            raw.extend_from_slice(b"--B\r\n\r\nx\r\n");
+        }
+        raw.extend_from_slice(b"--B--\r\n");
+        raw
+    }
+
+    #[test]
+    fn counts_parts_before_parsing() {
+        let limits = Limits {
+            max_parts: 10,
+            ..Limits::default()
+        };
+        assert!(limits.check_shape(&multipart(5)).is_ok());
+        let error = limits
+            .check_shape(&multipart(50))
+            .expect_err("too many parts");
+        assert!(
+            error.to_string().contains("over the limit of 10"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn header_fields_are_counted_in_the_top_section_only() {
+        let limits = Limits {
+            max_headers: 3,
+            ..Limits::default()
+        };
+        let ok = b"A: 1\r\nB: 2\r\n folded\r\nC: 3\r\n\r\nD: 4\r\nE: 5\r\n";
+        assert!(limits.check_shape(ok).is_ok());
+        let over = b"A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\nbody";
+        assert!(limits.check_shape(over).is_err());
+    }
+
+    #[test]
+    fn boundaries_that_never_follow_are_limited() {
+        let limits = Limits {
+            max_depth: 2,
+            ..Limits::default()
+        };
+        let mut raw =
+            b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+                .to_vec();
+        for index in 0..5 {
+            raw.extend_from_slice(
+                format!("--B\r\nContent-Type: multipart/mixed; boundary = \"missing{index}\"\r\n\r\nx\r\n")
+                    .as_bytes(),
+            );
+        }
+        raw.extend_from_slice(b"--B--\r\n");
+        let error = limits.check_shape(&raw).expect_err("dangling boundaries");
+        assert!(error.to_string().contains("never follows"), "{error}");
+    }
+
+    #[test]
+    fn reads_quoted_and_bare_boundary_values() {
+        assert_eq!(boundary_value(b"=\"a b\"; x"), Some(&b"a b"[..]));
+        assert_eq!(boundary_value(b" = tok;"), Some(&b"tok"[..]));
+        assert_eq!(boundary_value(b"*=x"), Some(&b"x"[..]));
+        assert_eq!(boundary_value(b" of the part"), None);
+        assert_eq!(boundary_value(b"=\"\""), None);
     }
 }

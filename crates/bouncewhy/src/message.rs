@@ -43,6 +43,7 @@ impl Mail {
         if raw.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::EmptyInput);
         }
+        limits.check_shape(raw)?;
         let message = MessageParser::default()
             .parse(raw)
             .ok_or_else(|| Error::Malformed("no header section was found".into()))?;
@@ -53,7 +54,14 @@ impl Mail {
                 limits.max_parts
             )));
         }
-        let headers = collect_headers(&message);
+        let depth = nesting_depth(&message, limits.max_parts);
+        if depth > limits.max_depth {
+            return Err(Error::Malformed(format!(
+                "MIME nesting {depth} deep, over the limit of {}",
+                limits.max_depth
+            )));
+        }
+        let headers = collect_headers(&message, limits);
         if headers.is_empty() {
             return Err(Error::Malformed("no header fields were found".into()));
         }
@@ -95,7 +103,7 @@ impl Mail {
                 }
                 PartType::Message(inner) => {
                     if self.original_headers.is_empty() {
-                        self.original_headers = collect_headers(inner);
+                        self.original_headers = collect_headers(inner, limits);
                     }
                     continue;
                 }
@@ -103,7 +111,7 @@ impl Mail {
             };
             if content_type == "text/rfc822-headers" {
                 if self.original_headers.is_empty() {
-                    self.original_headers = parse_header_block(&text);
+                    self.original_headers = bounded(parse_header_block(&text), limits);
                 }
                 continue;
             }
@@ -181,12 +189,52 @@ impl Mail {
     }
 }
 
-fn collect_headers(message: &Message<'_>) -> Vec<(String, String)> {
+fn collect_headers(message: &Message<'_>, limits: &Limits) -> Vec<(String, String)> {
     let raw = message.raw_message();
     let root = message.root_part();
     let end = (root.offset_body as usize).min(raw.len());
     let start = (root.offset_header as usize).min(end);
-    parse_header_block(&decode_lossy(&raw[start..end]))
+    bounded(parse_header_block(&decode_lossy(&raw[start..end])), limits)
+}
+
+/// Keeps at most `max_headers` fields, each value cut to `max_header_bytes`.
+fn bounded(mut headers: Vec<(String, String)>, limits: &Limits) -> Vec<(String, String)> {
+    headers.truncate(limits.max_headers);
+    for (_, value) in &mut headers {
+        if value.len() > limits.max_header_bytes {
+            *value = truncate_at_char(std::mem::take(value), limits.max_header_bytes);
+        }
+    }
+    headers
+}
+
+/// How deeply parts nest (multiparts and attached messages), walked without
+/// recursion; stops after visiting a bounded number of parts.
+fn nesting_depth(message: &Message<'_>, max_parts: usize) -> usize {
+    let mut deepest = 0;
+    let mut visits = 0;
+    let mut stack: Vec<(&Message<'_>, u32, usize)> = vec![(message, 0, 0)];
+    while let Some((current, part_id, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        visits += 1;
+        if visits > max_parts.saturating_mul(4).max(64) {
+            break;
+        }
+        let Some(part) = current.parts.get(part_id as usize) else {
+            continue;
+        };
+        match &part.body {
+            PartType::Multipart(children) => stack.extend(
+                children
+                    .iter()
+                    .filter(|child| **child > part_id)
+                    .map(|child| (current, *child, depth + 1)),
+            ),
+            PartType::Message(inner) => stack.push((inner, 0, depth + 1)),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Parses an RFC 5322 header block into (lower-case name, unfolded value) pairs;

@@ -23,6 +23,10 @@ enum Outcome {
 pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError> {
     let limits = bouncewhy::Limits {
         max_message_bytes: args.max_message_bytes,
+        max_decompressed_bytes: args.max_decompressed_bytes,
+        max_parts: args.max_parts,
+        max_depth: args.max_depth,
+        max_headers: args.max_headers,
         ..bouncewhy::Limits::default()
     };
     let engine = engine(global)?.with_limits(limits);
