@@ -43,6 +43,11 @@ impl Mail {
         if raw.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::EmptyInput);
         }
+        if !starts_with_header_field(raw) {
+            return Err(Error::Malformed(
+                "it does not start with a header field, so it is not an email".into(),
+            ));
+        }
         limits.check_shape(raw)?;
         let message = MessageParser::default()
             .parse(raw)
@@ -187,6 +192,28 @@ impl Mail {
             .collect::<Vec<_>>()
             .join("\n")
     }
+}
+
+/// True when the first non-blank line is a header field (`Name: value`, the
+/// name printable ASCII) or an mbox `From ` line.
+fn starts_with_header_field(raw: &[u8]) -> bool {
+    let start = raw
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(raw.len());
+    let line = &raw[start..];
+    let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+    if line.starts_with(b"From ") {
+        return true;
+    }
+    let name_end = line
+        .iter()
+        .position(|b| !(b'!'..=b'~').contains(b) || *b == b':')
+        .unwrap_or(line.len());
+    let after_name = line[name_end..]
+        .iter()
+        .skip_while(|b| matches!(b, b' ' | b'\t'));
+    name_end > 0 && after_name.take(1).eq([b':'].iter())
 }
 
 fn collect_headers(message: &Message<'_>, limits: &Limits) -> Vec<(String, String)> {
