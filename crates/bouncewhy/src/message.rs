@@ -43,6 +43,11 @@ impl Mail {
         if raw.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::EmptyInput);
         }
+        let leading_blank = raw
+            .iter()
+            .position(|b| !matches!(b, b'\r' | b'\n'))
+            .unwrap_or(raw.len());
+        let raw = &raw[leading_blank..];
         if !starts_with_header_field(raw) {
             return Err(Error::Malformed(
                 "it does not start with a header field, so it is not an email".into(),
