@@ -239,6 +239,60 @@ fn deep_message_nesting_is_an_error_not_a_stack_overflow() {
 }
 
 #[test]
+fn nesting_hidden_in_base64_and_quoted_printable_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let chain = format!(
+        "{}Subject: innermost\r\n\r\nbody\r\n",
+        "From: x@example.org\r\nContent-Type: message/rfc822\r\n\r\n".repeat(200_000)
+    );
+    let raw = format!(
+        "{HEAD}Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n{}",
+        base64_lines(chain.as_bytes())
+    );
+    let path = write(dir.path(), "base64-chain.eml", raw.as_bytes());
+    assert_error(
+        &decode("200,000 nested messages in base64", &path),
+        &path,
+        "limit",
+    );
+
+    let parts = format!(
+        "Content-Type: multipart/mixed; boundary=3D\"B\"\r\n\r\n{}--B--\r\n",
+        "--B=\r\n\r\n\r\nx\r\n".repeat(500_000)
+    );
+    let raw = format!(
+        "{HEAD}Content-Type: multipart/mixed; boundary=\"T\"\r\n\r\n--T\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{parts}\r\n--T--\r\n"
+    );
+    let path = write(dir.path(), "qp-parts.eml", raw.as_bytes());
+    assert_error(
+        &decode("500,000 parts in quoted-printable", &path),
+        &path,
+        "MIME parts",
+    );
+}
+
+fn base64_lines(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + bytes.len() / 38);
+    for line in bytes.chunks(57) {
+        for group in line.chunks(3) {
+            let mut buffer = [0u8; 3];
+            buffer[..group.len()].copy_from_slice(group);
+            let value = u32::from_be_bytes([0, buffer[0], buffer[1], buffer[2]]);
+            for index in 0..4 {
+                out.push(if index <= group.len() {
+                    ALPHABET[(value >> (18 - 6 * index) & 63) as usize] as char
+                } else {
+                    '='
+                });
+            }
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+#[test]
 fn a_million_tiny_parts_is_an_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut raw =

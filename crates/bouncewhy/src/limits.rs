@@ -61,6 +61,10 @@ impl Limits {
     /// parsed: the number of top-level header fields, an upper bound on the
     /// number of MIME parts, and multipart parts whose boundary never follows
     /// (each of those makes the MIME parser scan the rest of the message).
+    ///
+    /// Attached messages in base64 or quoted-printable are decoded here and
+    /// checked too, as deep as the MIME parser follows them; at most
+    /// `max_depth` of them are decoded.
     pub fn check_shape(&self, raw: &[u8]) -> Result<(), Error> {
         let headers = count_header_fields(raw, self.max_headers);
         if headers > self.max_headers {
@@ -69,6 +73,19 @@ impl Limits {
                 self.max_headers
             )));
         }
+        let mut encoded_budget = self.max_depth;
+        self.count_parts(raw, ENCODED_NESTING, &mut encoded_budget)
+            .map(|_| ())
+    }
+
+    /// An upper bound on the MIME parts in `raw`, including those of encoded
+    /// attached messages down to `levels` deep; an error when over a limit.
+    fn count_parts(
+        &self,
+        raw: &[u8],
+        levels: usize,
+        encoded_budget: &mut usize,
+    ) -> Result<usize, Error> {
         let declarations = boundary_declarations(raw, self.max_parts);
         if declarations.len() > self.max_parts {
             return Err(Error::Malformed(format!(
@@ -78,13 +95,20 @@ impl Limits {
         }
         let last_delimiter = delimiters(raw, &declarations);
         let delimiter_count: usize = last_delimiter.values().map(|(count, _)| count).sum();
-        let nested_messages = message_matcher().find_iter(raw).count();
-        let parts = 1 + delimiter_count + nested_messages;
-        if parts > self.max_parts {
-            return Err(Error::Malformed(format!(
+        let nested_messages: Vec<usize> = message_matcher()
+            .find_iter(raw)
+            .map(|hit| hit.start())
+            .take(self.max_parts + 1)
+            .collect();
+        let mut parts = 1 + delimiter_count + nested_messages.len();
+        let over_parts = |parts: usize| {
+            Error::Malformed(format!(
                 "up to {parts} MIME parts, over the limit of {}",
                 self.max_parts
-            )));
+            ))
+        };
+        if parts > self.max_parts {
+            return Err(over_parts(parts));
         }
         let dangling = declarations
             .iter()
@@ -100,8 +124,132 @@ impl Limits {
                 self.max_depth
             )));
         }
-        Ok(())
+        if levels == 0 {
+            return Ok(parts);
+        }
+        for at in nested_messages {
+            let Some(inner) = encoded_body(raw, at) else {
+                continue;
+            };
+            if *encoded_budget == 0 {
+                return Err(Error::Malformed(format!(
+                    "more than {} encoded attached messages, over the limit",
+                    self.max_depth
+                )));
+            }
+            *encoded_budget -= 1;
+            parts += self.count_parts(&inner, levels - 1, encoded_budget)?;
+            if parts > self.max_parts {
+                return Err(over_parts(parts));
+            }
+        }
+        Ok(parts)
     }
+}
+
+/// How many levels of encoded attached messages the MIME parser decodes and parses.
+const ENCODED_NESTING: usize = 3;
+
+/// How far around an attached message's Content-Type its header block is searched.
+const HEADER_BLOCK_WINDOW: usize = 64 << 10;
+
+/// The decoded body of the part whose header block holds the `message/...`
+/// type at `at`, when that part is in base64 or quoted-printable. A base64
+/// body runs to the next line starting with `--`, a quoted-printable one (whose
+/// own delimiter lines stay readable) to the end: a superset either way.
+fn encoded_body(raw: &[u8], at: usize) -> Option<Vec<u8>> {
+    let window_start = at.saturating_sub(HEADER_BLOCK_WINDOW);
+    let before = &raw[window_start..at];
+    let block_start = [&b"\n\n"[..], b"\n\r\n"]
+        .iter()
+        .filter_map(|blank| memchr::memmem::rfind(before, blank).map(|p| p + blank.len()))
+        .max()
+        .map_or(window_start, |p| window_start + p);
+    let after = &raw[at..raw.len().min(at + HEADER_BLOCK_WINDOW)];
+    let body_start = [&b"\n\n"[..], b"\n\r\n"]
+        .iter()
+        .filter_map(|blank| memchr::memmem::find(after, blank).map(|p| at + p + blank.len()))
+        .min()?;
+    let block = raw[block_start..body_start].to_ascii_lowercase();
+    let field = memchr::memmem::find(&block, b"content-transfer-encoding")?;
+    let value = block[field + "content-transfer-encoding".len()..]
+        .iter()
+        .skip_while(|b| matches!(b, b' ' | b'\t' | b':' | b'\r' | b'\n'))
+        .copied()
+        .take(16)
+        .collect::<Vec<u8>>();
+    let body = &raw[body_start..];
+    if value.starts_with(b"base64") {
+        let end = memchr::memmem::find(body, b"\n--").unwrap_or(body.len());
+        Some(decode_base64_leniently(&body[..end]))
+    } else if value.starts_with(b"quoted-printable") {
+        Some(decode_quoted_printable_leniently(body))
+    } else {
+        None
+    }
+}
+
+/// Base64 that skips every byte outside the alphabet; `=` ends a group.
+fn decode_base64_leniently(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    let (mut chunk, mut count) = (0u32, 0);
+    for &byte in bytes {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                match count {
+                    2 => out.push((chunk >> 4) as u8),
+                    3 => out.extend_from_slice(&[(chunk >> 10) as u8, (chunk >> 2) as u8]),
+                    _ => {}
+                }
+                (chunk, count) = (0, 0);
+                continue;
+            }
+            _ => continue,
+        };
+        chunk = (chunk << 6) | u32::from(value);
+        count += 1;
+        if count == 4 {
+            out.extend_from_slice(&chunk.to_be_bytes()[1..]);
+            (chunk, count) = (0, 0);
+        }
+    }
+    out
+}
+
+/// Quoted-printable that keeps what it cannot decode.
+fn decode_quoted_printable_leniently(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if byte != b'=' {
+            out.push(byte);
+            index += 1;
+            continue;
+        }
+        let rest = &bytes[index + 1..];
+        if rest.starts_with(b"\r\n") {
+            index += 3;
+        } else if rest.starts_with(b"\n") {
+            index += 2;
+        } else if let Some(value) = rest
+            .get(..2)
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(value);
+            index += 3;
+        } else {
+            out.push(byte);
+            index += 1;
+        }
+    }
+    out
 }
 
 /// Counts header fields (lines not starting with white space) up to the first
@@ -285,6 +433,58 @@ mod tests {
         raw.extend_from_slice(b"--B--\r\n");
         let error = limits.check_shape(&raw).expect_err("dangling boundaries");
         assert!(error.to_string().contains("never follows"), "{error}");
+    }
+
+    #[test]
+    fn decodes_attached_messages_leniently() {
+        assert_eq!(decode_base64_leniently(b"SGVs\r\nbG8=!!"), b"Hello");
+        assert_eq!(decode_base64_leniently(b"SGk=SGk="), b"HiHi");
+        assert_eq!(
+            decode_quoted_printable_leniently(b"mes=\r\nsage/rfc=38=322 =ZZ"),
+            b"message/rfc822 =ZZ"
+        );
+    }
+
+    #[test]
+    fn parts_inside_encoded_attached_messages_count() {
+        let limits = Limits {
+            max_parts: 10,
+            ..Limits::default()
+        };
+        let inner = multipart(50);
+        let mut encoded = String::new();
+        for chunk in inner.chunks(57) {
+            encoded.push_str(&base64_encode(chunk));
+            encoded.push_str("\r\n");
+        }
+        let raw = format!(
+            "From: a@example.com\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n{encoded}"
+        );
+        let error = limits
+            .check_shape(raw.as_bytes())
+            .expect_err("parts inside");
+        assert!(error.to_string().contains("MIME parts"), "{error}");
+        let plain = raw.replace("Content-Transfer-Encoding: base64", "X-Note: not encoded");
+        assert!(limits.check_shape(plain.as_bytes()).is_ok());
+    }
+
+    fn base64_encode(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for group in bytes.chunks(3) {
+            let mut buffer = [0u8; 3];
+            buffer[..group.len()].copy_from_slice(group);
+            let value = u32::from_be_bytes([0, buffer[0], buffer[1], buffer[2]]);
+            for index in 0..4 {
+                if index <= group.len() {
+                    out.push(ALPHABET[(value >> (18 - 6 * index) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
     }
 
     #[test]
