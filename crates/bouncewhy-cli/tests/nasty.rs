@@ -473,6 +473,17 @@ fn an_mbox_with_broken_from_lines_and_quoted_from_lines() {
 }
 
 #[test]
+fn an_mbox_of_a_million_empty_messages_ends_quietly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mbox = "From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n\n".repeat(1_000_000);
+    let path = write(dir.path(), "empty-messages.mbox", mbox.as_bytes());
+    let run = decode("mbox of a million empty messages", &path);
+    assert_eq!(run.code, Some(0), "{}", tail(&run.stderr));
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("0 messages"), "{}", run.stderr);
+}
+
+#[test]
 fn an_empty_file_is_an_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = write(dir.path(), "empty.eml", b"");
