@@ -126,7 +126,8 @@ impl Mail {
                 continue;
             }
             let text = if content_type == "text/html" {
-                html_to_text(&text)
+                // Markup is bulky; a bounded prefix holds the readable start.
+                html_to_text(&truncate_at_char(text, limits.max_scan_bytes * 4))
             } else {
                 text
             };
