@@ -57,7 +57,7 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Checks the shape of a raw message in one linear pass before it is
+    /// Checks the shape of a raw message in a few linear passes before it is
     /// parsed: the number of top-level header fields, an upper bound on the
     /// number of MIME parts, and multipart parts whose boundary never follows
     /// (each of those makes the MIME parser scan the rest of the message).
@@ -127,10 +127,7 @@ impl Limits {
         if levels == 0 {
             return Ok(parts);
         }
-        for at in nested_messages {
-            let Some(inner) = encoded_body(raw, at) else {
-                continue;
-            };
+        for (body_start, encoding) in encoded_bodies(raw, &nested_messages) {
             if *encoded_budget == 0 {
                 return Err(Error::Malformed(format!(
                     "more than {} encoded attached messages, over the limit",
@@ -138,6 +135,7 @@ impl Limits {
                 )));
             }
             *encoded_budget -= 1;
+            let inner = encoding.decode(&raw[body_start..]);
             parts += self.count_parts(&inner, levels - 1, encoded_budget)?;
             if parts > self.max_parts {
                 return Err(over_parts(parts));
@@ -150,40 +148,84 @@ impl Limits {
 /// How many levels of encoded attached messages the MIME parser decodes and parses.
 const ENCODED_NESTING: usize = 3;
 
-/// How far around an attached message's Content-Type its header block is searched.
-const HEADER_BLOCK_WINDOW: usize = 64 << 10;
+/// A transfer encoding the MIME parser decodes before parsing an attached message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TransferEncoding {
+    Base64,
+    QuotedPrintable,
+}
 
-/// The decoded body of the part whose header block holds the `message/...`
-/// type at `at`, when that part is in base64 or quoted-printable. A base64
-/// body runs to the next line starting with `--`, a quoted-printable one (whose
-/// own delimiter lines stay readable) to the end: a superset either way.
-fn encoded_body(raw: &[u8], at: usize) -> Option<Vec<u8>> {
-    let window_start = at.saturating_sub(HEADER_BLOCK_WINDOW);
-    let before = &raw[window_start..at];
-    let block_start = [&b"\n\n"[..], b"\n\r\n"]
-        .iter()
-        .filter_map(|blank| memchr::memmem::rfind(before, blank).map(|p| p + blank.len()))
-        .max()
-        .map_or(window_start, |p| window_start + p);
-    let after = &raw[at..raw.len().min(at + HEADER_BLOCK_WINDOW)];
-    let body_start = [&b"\n\n"[..], b"\n\r\n"]
-        .iter()
-        .filter_map(|blank| memchr::memmem::find(after, blank).map(|p| at + p + blank.len()))
-        .min()?;
-    let block = raw[block_start..body_start].to_ascii_lowercase();
-    let field = memchr::memmem::find(&block, b"content-transfer-encoding")?;
-    let value = block[field + "content-transfer-encoding".len()..]
+impl TransferEncoding {
+    /// Decodes a body leniently. A base64 body runs to the next line starting
+    /// with `--`; a quoted-printable one (whose own delimiter lines stay
+    /// readable) to the end: a superset of the part either way.
+    fn decode(self, body: &[u8]) -> Vec<u8> {
+        match self {
+            TransferEncoding::Base64 => {
+                let end = memchr::memmem::find(body, b"\n--").unwrap_or(body.len());
+                decode_base64_leniently(&body[..end])
+            }
+            TransferEncoding::QuotedPrintable => decode_quoted_printable_leniently(body),
+        }
+    }
+}
+
+fn transfer_encoding_matcher() -> &'static AhoCorasick {
+    static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
+    MATCHER.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(["content-transfer-encoding"])
+            .expect("a fixed pattern compiles")
+    })
+}
+
+/// For each block of lines (up to a blank line) holding one of the sorted
+/// `mentions` of a `message/...` type and a base64 or quoted-printable
+/// Content-Transfer-Encoding: where the body after the block starts, and its
+/// encoding. One pass over the lines; each block is searched once.
+fn encoded_bodies(raw: &[u8], mentions: &[usize]) -> Vec<(usize, TransferEncoding)> {
+    let mut found = Vec::new();
+    let mut pending = mentions.iter().peekable();
+    let mut block_start = 0;
+    let mut line_start = 0;
+    for line_end in memchr::memchr_iter(b'\n', raw) {
+        let line = &raw[line_start..line_end];
+        let next_line = line_end + 1;
+        if line.is_empty() || line == b"\r" {
+            let mut holds_mention = false;
+            while pending.next_if(|at| **at < line_start).is_some() {
+                holds_mention = true;
+            }
+            if holds_mention {
+                if let Some(encoding) = transfer_encoding(&raw[block_start..line_start]) {
+                    found.push((next_line, encoding));
+                }
+            }
+            if pending.peek().is_none() {
+                break;
+            }
+            block_start = next_line;
+        }
+        line_start = next_line;
+    }
+    found
+}
+
+/// The transfer encoding a block of header lines declares, if it is one the
+/// MIME parser decodes.
+fn transfer_encoding(block: &[u8]) -> Option<TransferEncoding> {
+    let field = transfer_encoding_matcher().find(block)?;
+    let value: Vec<u8> = block[field.end()..]
         .iter()
         .skip_while(|b| matches!(b, b' ' | b'\t' | b':' | b'\r' | b'\n'))
-        .copied()
         .take(16)
-        .collect::<Vec<u8>>();
-    let body = &raw[body_start..];
+        .map(u8::to_ascii_lowercase)
+        .collect();
     if value.starts_with(b"base64") {
-        let end = memchr::memmem::find(body, b"\n--").unwrap_or(body.len());
-        Some(decode_base64_leniently(&body[..end]))
+        Some(TransferEncoding::Base64)
     } else if value.starts_with(b"quoted-printable") {
-        Some(decode_quoted_printable_leniently(body))
+        Some(TransferEncoding::QuotedPrintable)
     } else {
         None
     }
@@ -466,6 +508,16 @@ mod tests {
         assert!(error.to_string().contains("MIME parts"), "{error}");
         let plain = raw.replace("Content-Transfer-Encoding: base64", "X-Note: not encoded");
         assert!(limits.check_shape(plain.as_bytes()).is_ok());
+        let padding = format!("X-Padding: {}\r\n", "p".repeat(200_000));
+        let padded = raw.replacen(
+            "Content-Transfer-Encoding",
+            &(padding + "Content-Transfer-Encoding"),
+            1,
+        );
+        let error = limits
+            .check_shape(padded.as_bytes())
+            .expect_err("a long header in between hides nothing");
+        assert!(error.to_string().contains("MIME parts"), "{error}");
     }
 
     fn base64_encode(bytes: &[u8]) -> String {
