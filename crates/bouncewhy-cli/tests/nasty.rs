@@ -256,6 +256,29 @@ fn nesting_hidden_in_base64_and_quoted_printable_is_an_error() {
         "limit",
     );
 
+    let raw = format!(
+        "{HEAD}Content-Type: multipart/digest; boundary=\"D\"\r\n\r\n--D\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--D--\r\n",
+        base64_lines(chain.as_bytes())
+    );
+    let path = write(dir.path(), "digest-chain.eml", raw.as_bytes());
+    assert_error(
+        &decode("200,000 nested messages in a digest part", &path),
+        &path,
+        "limit",
+    );
+
+    let disguised = format!(
+        "{HEAD}{}Subject: innermost\r\n\r\nbody\r\n",
+        "Content-Type: Message\t(a comment) / (another) rfc822\r\n\r\nFrom: x@example.org\r\n"
+            .repeat(200_000)
+    );
+    let path = write(dir.path(), "disguised-chain.eml", disguised.as_bytes());
+    assert_error(
+        &decode("200,000 nested messages, type disguised", &path),
+        &path,
+        "limit",
+    );
+
     let parts = format!(
         "Content-Type: multipart/mixed; boundary=3D\"B\"\r\n\r\n{}--B--\r\n",
         "--B=\r\n\r\n\r\nx\r\n".repeat(500_000)

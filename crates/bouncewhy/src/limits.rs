@@ -86,20 +86,22 @@ impl Limits {
         levels: usize,
         encoded_budget: &mut usize,
     ) -> Result<usize, Error> {
-        let declarations = boundary_declarations(raw, self.max_parts);
-        if declarations.len() > self.max_parts {
+        let (declarations, unreadable) = boundary_declarations(raw, self.max_parts);
+        if declarations.len() + unreadable > self.max_parts {
             return Err(Error::Malformed(format!(
                 "more than {} multipart boundaries declared, over the MIME part limit",
                 self.max_parts
             )));
         }
         let last_delimiter = delimiters(raw, &declarations);
-        let delimiter_count: usize = last_delimiter.values().map(|(count, _)| count).sum();
-        let nested_messages: Vec<usize> = message_matcher()
-            .find_iter(raw)
-            .map(|hit| hit.start())
-            .take(self.max_parts + 1)
-            .collect();
+        let delimiter_count: usize = if unreadable > 0 {
+            // A boundary this scan cannot read: every `--` may start a delimiter.
+            memchr::memmem::find_iter(raw, b"--").count()
+        } else {
+            last_delimiter.values().map(|(count, _)| count).sum()
+        };
+        let nested_messages =
+            mime_type_mentions(raw, message_word(), &[b"rfc822", b"global"], self.max_parts);
         let mut parts = 1 + delimiter_count + nested_messages.len();
         let over_parts = |parts: usize| {
             Error::Malformed(format!(
@@ -117,7 +119,8 @@ impl Limits {
                     .get(boundary.as_slice())
                     .is_none_or(|(_, last)| last < at)
             })
-            .count();
+            .count()
+            + unreadable;
         if dangling > self.max_depth {
             return Err(Error::Malformed(format!(
                 "{dangling} multipart parts name a boundary that never follows, over the limit of {}",
@@ -127,7 +130,9 @@ impl Limits {
         if levels == 0 {
             return Ok(parts);
         }
-        for (body_start, encoding) in encoded_bodies(raw, &nested_messages) {
+        // In a multipart/digest a part without a Content-Type is a message too.
+        let any_block = !mime_type_mentions(raw, multipart_word(), &[b"digest"], 0).is_empty();
+        for (body_start, encoding) in encoded_bodies(raw, &nested_messages, any_block) {
             if *encoded_budget == 0 {
                 return Err(Error::Malformed(format!(
                     "more than {} encoded attached messages, over the limit",
@@ -170,6 +175,92 @@ impl TransferEncoding {
     }
 }
 
+fn message_word() -> &'static AhoCorasick {
+    static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
+    MATCHER.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(["message"])
+            .expect("a fixed pattern compiles")
+    })
+}
+
+fn multipart_word() -> &'static AhoCorasick {
+    static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
+    MATCHER.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(["multipart"])
+            .expect("a fixed pattern compiles")
+    })
+}
+
+/// Where `type/subtype` (one of `subtypes`) occurs as the MIME parser reads a
+/// Content-Type: any case, with white space, line folds, quotes, backslashes
+/// and comments around the slash. Linear: no byte is skipped over twice.
+/// Stops once past `stop_after`.
+fn mime_type_mentions(
+    raw: &[u8],
+    type_word: &AhoCorasick,
+    subtypes: &[&[u8]],
+    stop_after: usize,
+) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut scanned_to = 0;
+    for hit in type_word.find_iter(raw) {
+        if hit.start() < scanned_to {
+            continue;
+        }
+        let slash = skip_type_filler(raw, hit.end());
+        scanned_to = slash;
+        if raw.get(slash) != Some(&b'/') {
+            continue;
+        }
+        let subtype = skip_type_filler(raw, slash + 1);
+        scanned_to = subtype;
+        let rest = &raw[subtype..];
+        let matches = subtypes.iter().any(|s| {
+            rest.get(..s.len())
+                .is_some_and(|r| r.eq_ignore_ascii_case(s))
+        });
+        if matches {
+            found.push(hit.start());
+            if found.len() > stop_after {
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// Skips what the MIME parser ignores inside a type: white space, folds,
+/// quotes, backslashes and (nested) comments, up to the end of the header field.
+fn skip_type_filler(raw: &[u8], mut at: usize) -> usize {
+    let mut comment_depth = 0usize;
+    while let Some(&byte) = raw.get(at) {
+        if byte == b'\n' {
+            if !matches!(raw.get(at + 1), Some(b' ' | b'\t')) {
+                break;
+            }
+        } else if comment_depth > 0 {
+            match byte {
+                b'\\' => at += 1,
+                b'(' => comment_depth += 1,
+                b')' => comment_depth -= 1,
+                _ => {}
+            }
+        } else {
+            match byte {
+                b' ' | b'\t' | b'\r' | b'"' | b'\\' => {}
+                b'(' => comment_depth = 1,
+                _ => break,
+            }
+        }
+        at += 1;
+    }
+    at.min(raw.len())
+}
+
 fn transfer_encoding_matcher() -> &'static AhoCorasick {
     static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
     MATCHER.get_or_init(|| {
@@ -181,10 +272,15 @@ fn transfer_encoding_matcher() -> &'static AhoCorasick {
 }
 
 /// For each block of lines (up to a blank line) holding one of the sorted
-/// `mentions` of a `message/...` type and a base64 or quoted-printable
-/// Content-Transfer-Encoding: where the body after the block starts, and its
-/// encoding. One pass over the lines; each block is searched once.
-fn encoded_bodies(raw: &[u8], mentions: &[usize]) -> Vec<(usize, TransferEncoding)> {
+/// `mentions` of a `message/...` type (or any block, with `any_block`) and a
+/// base64 or quoted-printable Content-Transfer-Encoding: where the body after
+/// the block starts, and its encoding. One pass over the lines; each block is
+/// searched once.
+fn encoded_bodies(
+    raw: &[u8],
+    mentions: &[usize],
+    any_block: bool,
+) -> Vec<(usize, TransferEncoding)> {
     let mut found = Vec::new();
     let mut pending = mentions.iter().peekable();
     let mut block_start = 0;
@@ -193,7 +289,7 @@ fn encoded_bodies(raw: &[u8], mentions: &[usize]) -> Vec<(usize, TransferEncodin
         let line = &raw[line_start..line_end];
         let next_line = line_end + 1;
         if line.is_empty() || line == b"\r" {
-            let mut holds_mention = false;
+            let mut holds_mention = any_block;
             while pending.next_if(|at| **at < line_start).is_some() {
                 holds_mention = true;
             }
@@ -202,7 +298,7 @@ fn encoded_bodies(raw: &[u8], mentions: &[usize]) -> Vec<(usize, TransferEncodin
                     found.push((next_line, encoding));
                 }
             }
-            if pending.peek().is_none() {
+            if pending.peek().is_none() && !any_block {
                 break;
             }
             block_start = next_line;
@@ -323,33 +419,39 @@ fn boundary_matcher() -> &'static AhoCorasick {
     })
 }
 
-fn message_matcher() -> &'static AhoCorasick {
-    static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
-    MATCHER.get_or_init(|| {
-        AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .build(["message/rfc822", "message/global"])
-            .expect("fixed patterns compile")
-    })
-}
-
 /// Every `boundary=value` in the message (anywhere: an upper bound), as
-/// (position, value); stops once past `stop_after`.
-fn boundary_declarations(raw: &[u8], stop_after: usize) -> Vec<(usize, Vec<u8>)> {
+/// (position, value), and how many more declare a boundary this scan cannot
+/// read (RFC 2231 continuations or encodings, comments, encoded words,
+/// escapes); stops once past `stop_after`.
+fn boundary_declarations(raw: &[u8], stop_after: usize) -> (Vec<(usize, Vec<u8>)>, usize) {
     let mut found = Vec::new();
+    let mut unreadable = 0;
     for hit in boundary_matcher().find_iter(raw) {
-        if let Some(value) = boundary_value(&raw[hit.end()..]) {
-            found.push((hit.start(), value.to_vec()));
-            if found.len() > stop_after {
-                break;
-            }
+        match boundary_value(&raw[hit.end()..]) {
+            Boundary::Value(value) => found.push((hit.start(), value.to_vec())),
+            Boundary::Unreadable => unreadable += 1,
+            Boundary::None => {}
+        }
+        if found.len() + unreadable > stop_after {
+            break;
         }
     }
-    found
+    (found, unreadable)
 }
 
-/// The value after `boundary`: optional `*`, `=`, then a quoted string or a token.
-fn boundary_value(rest: &[u8]) -> Option<&[u8]> {
+/// What follows the word `boundary`.
+#[derive(Debug, PartialEq, Eq)]
+enum Boundary<'a> {
+    /// A plain value.
+    Value(&'a [u8]),
+    /// A declaration whose value this scan cannot read exactly.
+    Unreadable,
+    /// Not a declaration.
+    None,
+}
+
+/// The value after `boundary`: `=`, then a quoted string or a token.
+fn boundary_value(rest: &[u8]) -> Boundary<'_> {
     let skip_space = |bytes: &[u8]| -> usize {
         bytes
             .iter()
@@ -357,12 +459,10 @@ fn boundary_value(rest: &[u8]) -> Option<&[u8]> {
             .count()
     };
     let mut at = skip_space(rest);
-    if rest.get(at) == Some(&b'*') {
-        at += 1;
-        at += skip_space(&rest[at..]);
-    }
-    if rest.get(at) != Some(&b'=') {
-        return None;
+    match rest.get(at) {
+        Some(b'=') => {}
+        Some(b'*' | b'(') => return Boundary::Unreadable,
+        _ => return Boundary::None,
     }
     at += 1;
     at += skip_space(&rest[at..]);
@@ -381,7 +481,18 @@ fn boundary_value(rest: &[u8]) -> Option<&[u8]> {
             &rest[..end]
         }
     };
-    (!value.is_empty() && value.len() <= 200).then_some(value)
+    let unusual = value.len() > 200
+        || value
+            .iter()
+            .any(|b| matches!(b, b'\\' | b'\r' | b'\n' | b'('))
+        || memchr::memmem::find(value, b"=?").is_some();
+    if unusual {
+        Boundary::Unreadable
+    } else if value.is_empty() {
+        Boundary::None
+    } else {
+        Boundary::Value(value)
+    }
 }
 
 /// For each declared boundary, how many `--boundary` delimiters occur and
@@ -540,11 +651,75 @@ mod tests {
     }
 
     #[test]
+    fn encoded_parts_of_a_digest_count_without_a_content_type() {
+        let limits = Limits {
+            max_parts: 10,
+            ..Limits::default()
+        };
+        let encoded = base64_encode(&multipart(50));
+        let raw = format!(
+            "From: a@example.com\r\nContent-Type: multipart/digest; boundary=\"D\"\r\n\r\n--D\r\nContent-Transfer-Encoding: base64\r\n\r\n{encoded}\r\n--D--\r\n"
+        );
+        let error = limits
+            .check_shape(raw.as_bytes())
+            .expect_err("parts inside");
+        assert!(error.to_string().contains("MIME parts"), "{error}");
+    }
+
+    #[test]
+    fn attached_messages_count_however_their_type_is_written() {
+        let limits = Limits {
+            max_parts: 10,
+            ..Limits::default()
+        };
+        for written in [
+            "message/rfc822",
+            "MESSAGE/RFC822",
+            "message /rfc822",
+            "message/ rfc822",
+            "message/(a (nested) comment)rfc822",
+            "\"message\"/\"rfc822\"",
+            "message\t/\r\n rfc822",
+            "message/global",
+        ] {
+            let link = format!("From: x@example.org\r\nContent-Type: {written}\r\n\r\n");
+            let raw = link.repeat(50) + "Subject: end\r\n\r\nbody\r\n";
+            let error = limits
+                .check_shape(raw.as_bytes())
+                .expect_err("50 nested messages");
+            assert!(
+                error.to_string().contains("MIME parts"),
+                "{written}: {error}"
+            );
+        }
+        let prose = "Subject: x\r\n\r\nThe message / the rest; message(s)/other\r\n".repeat(50);
+        assert!(limits.check_shape(prose.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn unreadable_boundaries_count_every_dash_pair() {
+        let limits = Limits {
+            max_parts: 10,
+            ..Limits::default()
+        };
+        let raw = multipart(50);
+        let raw = String::from_utf8(raw)
+            .expect("ascii")
+            .replace("boundary=\"B\"", "boundary*0=\"B\"");
+        let error = limits
+            .check_shape(raw.as_bytes())
+            .expect_err("too many parts");
+        assert!(error.to_string().contains("MIME parts"), "{error}");
+    }
+
+    #[test]
     fn reads_quoted_and_bare_boundary_values() {
-        assert_eq!(boundary_value(b"=\"a b\"; x"), Some(&b"a b"[..]));
-        assert_eq!(boundary_value(b" = tok;"), Some(&b"tok"[..]));
-        assert_eq!(boundary_value(b"*=x"), Some(&b"x"[..]));
-        assert_eq!(boundary_value(b" of the part"), None);
-        assert_eq!(boundary_value(b"=\"\""), None);
+        assert_eq!(boundary_value(b"=\"a b\"; x"), Boundary::Value(b"a b"));
+        assert_eq!(boundary_value(b" = tok;"), Boundary::Value(b"tok"));
+        assert_eq!(boundary_value(b"*0=x"), Boundary::Unreadable);
+        assert_eq!(boundary_value(b"(c)=x"), Boundary::Unreadable);
+        assert_eq!(boundary_value(b"=\"=?utf-8?q?x?=\""), Boundary::Unreadable);
+        assert_eq!(boundary_value(b" of the part"), Boundary::None);
+        assert_eq!(boundary_value(b"=\"\""), Boundary::None);
     }
 }
