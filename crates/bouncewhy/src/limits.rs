@@ -23,7 +23,8 @@ pub struct Limits {
     /// How much of a text part is scanned for a bounce's own words, in bytes
     /// (the rest of a longer part is ignored: best effort).
     pub max_scan_bytes: usize,
-    /// Most header fields in a message's top-level header section. Over it: an error.
+    /// Most header fields in a message's top-level header section, and in all
+    /// its parts' and attached messages' headers together. Over it: an error.
     pub max_headers: usize,
     /// Longest header value kept, in bytes (longer values are cut: best effort).
     pub max_header_bytes: usize,
@@ -102,6 +103,12 @@ impl Limits {
         };
         let nested_messages =
             mime_type_mentions(raw, message_word(), &[b"rfc822", b"global"], self.max_parts);
+        if count_part_header_fields(raw, &nested_messages, self.max_headers) > self.max_headers {
+            return Err(Error::Malformed(format!(
+                "more than {} header fields in the message's parts, over the limit",
+                self.max_headers
+            )));
+        }
         let mut parts = 1 + delimiter_count + nested_messages.len();
         let over_parts = |parts: usize| {
             Error::Malformed(format!(
@@ -409,6 +416,43 @@ fn count_header_fields(raw: &[u8], stop_after: usize) -> usize {
     count
 }
 
+/// Counts header fields in every block the MIME parser reads as headers: the
+/// top block, the block after each line starting with `--` (a possible
+/// delimiter) and the block after one that holds an attached message's type
+/// (`mentions`, sorted). A superset; stops once past `stop_after`.
+fn count_part_header_fields(raw: &[u8], mentions: &[usize], stop_after: usize) -> usize {
+    let mut count = 0;
+    let mut in_headers = true;
+    let mut pending = mentions.iter().peekable();
+    let mut line_start = 0;
+    while line_start < raw.len() {
+        let line_end =
+            memchr::memchr(b'\n', &raw[line_start..]).map_or(raw.len(), |p| line_start + p);
+        let line = &raw[line_start..line_end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            let mut holds_mention = false;
+            while pending.next_if(|at| **at < line_start).is_some() {
+                holds_mention = true;
+            }
+            in_headers = holds_mention;
+        } else if line.starts_with(b"--") {
+            in_headers = true;
+        } else if in_headers && !line.starts_with(b" ") && !line.starts_with(b"\t") {
+            if memchr::memchr(b':', line).is_some() {
+                count += 1;
+                if count > stop_after {
+                    break;
+                }
+            } else {
+                in_headers = false;
+            }
+        }
+        line_start = line_end + 1;
+    }
+    count
+}
+
 fn boundary_matcher() -> &'static AhoCorasick {
     static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
     MATCHER.get_or_init(|| {
@@ -566,6 +610,25 @@ mod tests {
         assert!(limits.check_shape(ok).is_ok());
         let over = b"A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\nbody";
         assert!(limits.check_shape(over).is_err());
+    }
+
+    #[test]
+    fn header_fields_of_parts_and_attached_messages_are_counted() {
+        let limits = Limits {
+            max_headers: 100,
+            ..Limits::default()
+        };
+        let fields = "a: b\r\n".repeat(150);
+        let in_part = format!(
+            "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n{fields}\r\nbody\r\n--B--\r\n"
+        );
+        assert!(limits.check_shape(in_part.as_bytes()).is_err());
+        let attached = format!(
+            "From: a@example.com\r\nContent-Type: message/rfc822\r\n\r\n{fields}\r\nbody\r\n"
+        );
+        assert!(limits.check_shape(attached.as_bytes()).is_err());
+        let in_body = format!("From: a@example.com\r\n\r\nbody\r\n{fields}");
+        assert!(limits.check_shape(in_body.as_bytes()).is_ok());
     }
 
     #[test]
