@@ -86,11 +86,20 @@ pub struct DecodeArgs {
     #[arg(long)]
     pub all: bool,
     /// Largest message accepted, in bytes.
-    #[arg(long, default_value_t = 32 << 20)]
+    #[arg(long, default_value_t = bouncewhy::Limits::default().max_message_bytes)]
     pub max_message_bytes: usize,
     /// Largest decompressed size of one .gz input, in bytes.
-    #[arg(long, default_value_t = 4 << 30)]
+    #[arg(long, default_value_t = bouncewhy::Limits::default().max_decompressed_bytes)]
     pub max_decompressed_bytes: u64,
+    /// Most MIME parts in one message.
+    #[arg(long, default_value_t = bouncewhy::Limits::default().max_parts)]
+    pub max_parts: usize,
+    /// Deepest MIME nesting in one message.
+    #[arg(long, default_value_t = bouncewhy::Limits::default().max_depth)]
+    pub max_depth: usize,
+    /// Most header fields in one message's header section.
+    #[arg(long, default_value_t = bouncewhy::Limits::default().max_headers)]
+    pub max_headers: usize,
 }
 
 /// Arguments of `serve`.

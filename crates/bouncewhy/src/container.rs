@@ -47,9 +47,20 @@ impl<R: BufRead> Iterator for MboxReader<R> {
     type Item = Item;
 
     fn next(&mut self) -> Option<Item> {
-        if self.done {
-            return None;
+        // A loop, not recursion: an mbox of a million empty messages must not
+        // grow the stack.
+        while !self.done {
+            if let Some(item) = self.read_message() {
+                return Some(item);
+            }
         }
+        None
+    }
+}
+
+impl<R: BufRead> MboxReader<R> {
+    /// Reads up to the next separator; `None` for a blank message (skipped).
+    fn read_message(&mut self) -> Option<Item> {
         let mut message = Vec::new();
         let mut oversized = false;
         let mut previous_blank = true;
@@ -103,7 +114,7 @@ impl<R: BufRead> Iterator for MboxReader<R> {
             message.pop();
         }
         if message.iter().all(u8::is_ascii_whitespace) {
-            return if self.done { None } else { self.next() };
+            return None;
         }
         Some(Ok(message))
     }
@@ -131,6 +142,15 @@ mod tests {
         assert_eq!(messages.len(), 2);
         assert_eq!(messages[0], "Subject: one\n\nFrom the start\n");
         assert_eq!(messages[1], "Subject: two\n\nbody\n");
+    }
+
+    #[test]
+    fn a_million_empty_messages_do_not_grow_the_stack() {
+        let mbox =
+            "From a@b Thu Jan  1 00:00:00 2026\n\n".repeat(1_000_000) + "From c\nSubject: last\n";
+        let items: Vec<Item> = MboxReader::new(mbox.as_bytes(), 1 << 20).collect();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].as_deref().expect("reads"), b"Subject: last\n");
     }
 
     #[test]

@@ -1,20 +1,44 @@
-//! Named limits, checked before work is done.
+//! Named limits, checked before work is done, and the cheap linear pre-scan
+//! that checks a message's shape before the MIME parser sees it.
+//!
+//! Each limit either gives a clear per-message error or cuts the work short
+//! (best effort), as documented on the field. Every matcher in the crate is
+//! linear-time (Aho-Corasick and the `regex` crate; no backtracking), so a long
+//! line costs time in proportion to its length and no more; a line is bounded
+//! by the message limit (`decode`) or by the text limit (`explain`).
+
+use crate::Error;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Limits on input size and shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest text `explain` accepts, in bytes.
+    /// Largest text `explain` accepts, in bytes; with `--each-line` this is
+    /// also the longest line. Over it: an error.
     pub max_explain_bytes: usize,
-    /// Largest single message `decode` accepts, in bytes.
+    /// Largest single message `decode` accepts, in bytes. Over it: an error.
     pub max_message_bytes: usize,
-    /// How much of a text part is scanned for a bounce's own words, in bytes.
+    /// How much of a text part is scanned for a bounce's own words, in bytes
+    /// (the rest of a longer part is ignored: best effort).
     pub max_scan_bytes: usize,
-    /// Most MIME parts looked at in one message.
+    /// Most header fields in a message's top-level header section, and in all
+    /// its parts' and attached messages' headers together. Over it: an error.
+    pub max_headers: usize,
+    /// Longest header value kept, in bytes (longer values are cut: best effort).
+    pub max_header_bytes: usize,
+    /// Most MIME parts in one message, counted before parsing from its boundary
+    /// delimiters and nested messages. Over it: an error.
     pub max_parts: usize,
-    /// Deepest MIME nesting followed.
+    /// Deepest MIME nesting (multiparts and attached messages); also the most
+    /// multipart parts whose boundary never appears. Over it: an error.
     pub max_depth: usize,
-    /// Most recipients reported for one message.
+    /// Most recipients reported for one message (the rest are dropped: best effort).
     pub max_recipients: usize,
+    /// Largest decompressed size of one `.gz` input, in bytes (gzip bombs).
+    /// Over it: an error for that input; messages already read are kept.
+    pub max_decompressed_bytes: u64,
 }
 
 impl Default for Limits {
@@ -23,9 +47,742 @@ impl Default for Limits {
             max_explain_bytes: 1 << 20,
             max_message_bytes: 32 << 20,
             max_scan_bytes: 256 << 10,
+            max_headers: 10_000,
+            max_header_bytes: 64 << 10,
             max_parts: 1_000,
             max_depth: 16,
             max_recipients: 10_000,
+            max_decompressed_bytes: 1 << 30,
         }
+    }
+}
+
+impl Limits {
+    /// Checks the shape of a raw message in a few linear passes before it is
+    /// parsed: the number of top-level header fields, an upper bound on the
+    /// number of MIME parts, and multipart parts whose boundary never follows
+    /// (each of those makes the MIME parser scan the rest of the message).
+    ///
+    /// Attached messages in base64 or quoted-printable are decoded here and
+    /// checked too, as deep as the MIME parser follows them; at most
+    /// `max_depth` of them are decoded.
+    pub fn check_shape(&self, raw: &[u8]) -> Result<(), Error> {
+        let headers = count_header_fields(raw, self.max_headers);
+        if headers > self.max_headers {
+            return Err(Error::Malformed(format!(
+                "more than {} header fields, over the limit",
+                self.max_headers
+            )));
+        }
+        let mut encoded_budget = self.max_depth;
+        self.count_parts(raw, ENCODED_NESTING, &mut encoded_budget)
+            .map(|_| ())
+    }
+
+    /// An upper bound on the MIME parts in `raw`, including those of encoded
+    /// attached messages down to `levels` deep; an error when over a limit.
+    fn count_parts(
+        &self,
+        raw: &[u8],
+        levels: usize,
+        encoded_budget: &mut usize,
+    ) -> Result<usize, Error> {
+        let (declarations, unreadable) = boundary_declarations(raw, self.max_parts);
+        if declarations.len() + unreadable > self.max_parts {
+            return Err(Error::Malformed(format!(
+                "more than {} multipart boundaries declared, over the MIME part limit",
+                self.max_parts
+            )));
+        }
+        let last_delimiter = delimiters(raw, &declarations);
+        let delimiter_count: usize = if unreadable > 0 {
+            // A boundary this scan cannot read: every `--` may start a delimiter.
+            memchr::memmem::find_iter(raw, b"--").count()
+        } else {
+            last_delimiter.values().map(|(count, _)| count).sum()
+        };
+        let nested_messages =
+            mime_type_mentions(raw, message_word(), &[b"rfc822", b"global"], self.max_parts);
+        if count_part_header_fields(raw, &nested_messages, self.max_headers) > self.max_headers {
+            return Err(Error::Malformed(format!(
+                "more than {} header fields in the message's parts, over the limit",
+                self.max_headers
+            )));
+        }
+        let mut parts = 1 + delimiter_count + nested_messages.len();
+        let over_parts = |parts: usize| {
+            Error::Malformed(format!(
+                "up to {parts} MIME parts, over the limit of {}",
+                self.max_parts
+            ))
+        };
+        if parts > self.max_parts {
+            return Err(over_parts(parts));
+        }
+        let dangling = declarations
+            .iter()
+            .filter(|(at, boundary)| {
+                last_delimiter
+                    .get(boundary.as_slice())
+                    .is_none_or(|(_, last)| last < at)
+            })
+            .count()
+            + unreadable;
+        if dangling > self.max_depth {
+            return Err(Error::Malformed(format!(
+                "{dangling} multipart parts name a boundary that never follows, over the limit of {}",
+                self.max_depth
+            )));
+        }
+        if levels == 0 {
+            return Ok(parts);
+        }
+        // In a multipart/digest a part without a Content-Type is a message too.
+        let any_block = !mime_type_mentions(raw, multipart_word(), &[b"digest"], 0).is_empty();
+        for (body_start, encoding) in encoded_bodies(raw, &nested_messages, any_block) {
+            if *encoded_budget == 0 {
+                return Err(Error::Malformed(format!(
+                    "more than {} encoded attached messages, over the limit",
+                    self.max_depth
+                )));
+            }
+            *encoded_budget -= 1;
+            let inner = encoding.decode(&raw[body_start..]);
+            parts += self.count_parts(&inner, levels - 1, encoded_budget)?;
+            if parts > self.max_parts {
+                return Err(over_parts(parts));
+            }
+        }
+        Ok(parts)
+    }
+}
+
+/// How many levels of encoded attached messages the MIME parser decodes and parses.
+const ENCODED_NESTING: usize = 3;
+
+/// A transfer encoding the MIME parser decodes before parsing an attached message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TransferEncoding {
+    Base64,
+    QuotedPrintable,
+}
+
+impl TransferEncoding {
+    /// Decodes a body leniently. A base64 body runs to the next line starting
+    /// with `--`; a quoted-printable one (whose own delimiter lines stay
+    /// readable) to the end: a superset of the part either way.
+    fn decode(self, body: &[u8]) -> Vec<u8> {
+        match self {
+            TransferEncoding::Base64 => {
+                let end = memchr::memmem::find(body, b"\n--").unwrap_or(body.len());
+                decode_base64_leniently(&body[..end])
+            }
+            TransferEncoding::QuotedPrintable => decode_quoted_printable_leniently(body),
+        }
+    }
+}
+
+fn message_word() -> &'static AhoCorasick {
+    static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
+    MATCHER.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(["message"])
+            .expect("a fixed pattern compiles")
+    })
+}
+
+fn multipart_word() -> &'static AhoCorasick {
+    static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
+    MATCHER.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(["multipart"])
+            .expect("a fixed pattern compiles")
+    })
+}
+
+/// Where `type/subtype` (one of `subtypes`) occurs as the MIME parser reads a
+/// Content-Type: any case, with white space, line folds, quotes, backslashes
+/// and comments around the slash. Linear: no byte is skipped over twice.
+/// Stops once past `stop_after`.
+fn mime_type_mentions(
+    raw: &[u8],
+    type_word: &AhoCorasick,
+    subtypes: &[&[u8]],
+    stop_after: usize,
+) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut scanned_to = 0;
+    for hit in type_word.find_iter(raw) {
+        if hit.start() < scanned_to {
+            continue;
+        }
+        let slash = skip_type_filler(raw, hit.end());
+        scanned_to = slash;
+        if raw.get(slash) != Some(&b'/') {
+            continue;
+        }
+        let subtype = skip_type_filler(raw, slash + 1);
+        scanned_to = subtype;
+        let rest = &raw[subtype..];
+        let matches = subtypes.iter().any(|s| {
+            rest.get(..s.len())
+                .is_some_and(|r| r.eq_ignore_ascii_case(s))
+        });
+        if matches {
+            found.push(hit.start());
+            if found.len() > stop_after {
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// Skips what the MIME parser ignores inside a type: white space, folds,
+/// quotes, backslashes and (nested) comments, up to the end of the header field.
+fn skip_type_filler(raw: &[u8], mut at: usize) -> usize {
+    let mut comment_depth = 0usize;
+    while let Some(&byte) = raw.get(at) {
+        if byte == b'\n' {
+            if !matches!(raw.get(at + 1), Some(b' ' | b'\t')) {
+                break;
+            }
+        } else if comment_depth > 0 {
+            match byte {
+                b'\\' => at += 1,
+                b'(' => comment_depth += 1,
+                b')' => comment_depth -= 1,
+                _ => {}
+            }
+        } else {
+            match byte {
+                b' ' | b'\t' | b'\r' | b'"' | b'\\' => {}
+                b'(' => comment_depth = 1,
+                _ => break,
+            }
+        }
+        at += 1;
+    }
+    at.min(raw.len())
+}
+
+fn transfer_encoding_matcher() -> &'static AhoCorasick {
+    static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
+    MATCHER.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(["content-transfer-encoding"])
+            .expect("a fixed pattern compiles")
+    })
+}
+
+/// For each block of lines (up to a blank line) holding one of the sorted
+/// `mentions` of a `message/...` type (or any block, with `any_block`) and a
+/// base64 or quoted-printable Content-Transfer-Encoding: where the body after
+/// the block starts, and its encoding. One pass over the lines; each block is
+/// searched once.
+fn encoded_bodies(
+    raw: &[u8],
+    mentions: &[usize],
+    any_block: bool,
+) -> Vec<(usize, TransferEncoding)> {
+    let mut found = Vec::new();
+    let mut pending = mentions.iter().peekable();
+    let mut block_start = 0;
+    let mut line_start = 0;
+    for line_end in memchr::memchr_iter(b'\n', raw) {
+        let line = &raw[line_start..line_end];
+        let next_line = line_end + 1;
+        if line.is_empty() || line == b"\r" {
+            let mut holds_mention = any_block;
+            while pending.next_if(|at| **at < line_start).is_some() {
+                holds_mention = true;
+            }
+            if holds_mention {
+                if let Some(encoding) = transfer_encoding(&raw[block_start..line_start]) {
+                    found.push((next_line, encoding));
+                }
+            }
+            if pending.peek().is_none() && !any_block {
+                break;
+            }
+            block_start = next_line;
+        }
+        line_start = next_line;
+    }
+    found
+}
+
+/// The transfer encoding a block of header lines declares, if it is one the
+/// MIME parser decodes.
+fn transfer_encoding(block: &[u8]) -> Option<TransferEncoding> {
+    let field = transfer_encoding_matcher().find(block)?;
+    let value: Vec<u8> = block[field.end()..]
+        .iter()
+        .skip_while(|b| matches!(b, b' ' | b'\t' | b':' | b'\r' | b'\n'))
+        .take(16)
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    if value.starts_with(b"base64") {
+        Some(TransferEncoding::Base64)
+    } else if value.starts_with(b"quoted-printable") {
+        Some(TransferEncoding::QuotedPrintable)
+    } else {
+        None
+    }
+}
+
+/// Base64 that skips every byte outside the alphabet; `=` ends a group.
+fn decode_base64_leniently(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    let (mut chunk, mut count) = (0u32, 0);
+    for &byte in bytes {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                match count {
+                    2 => out.push((chunk >> 4) as u8),
+                    3 => out.extend_from_slice(&[(chunk >> 10) as u8, (chunk >> 2) as u8]),
+                    _ => {}
+                }
+                (chunk, count) = (0, 0);
+                continue;
+            }
+            _ => continue,
+        };
+        chunk = (chunk << 6) | u32::from(value);
+        count += 1;
+        if count == 4 {
+            out.extend_from_slice(&chunk.to_be_bytes()[1..]);
+            (chunk, count) = (0, 0);
+        }
+    }
+    out
+}
+
+/// Quoted-printable that keeps what it cannot decode.
+fn decode_quoted_printable_leniently(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if byte != b'=' {
+            out.push(byte);
+            index += 1;
+            continue;
+        }
+        let rest = &bytes[index + 1..];
+        if rest.starts_with(b"\r\n") {
+            index += 3;
+        } else if rest.starts_with(b"\n") {
+            index += 2;
+        } else if let Some(value) = rest
+            .get(..2)
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(value);
+            index += 3;
+        } else {
+            out.push(byte);
+            index += 1;
+        }
+    }
+    out
+}
+
+/// Counts header fields (lines not starting with white space) up to the first
+/// blank line; stops counting once past `stop_after`.
+fn count_header_fields(raw: &[u8], stop_after: usize) -> usize {
+    let mut count = 0;
+    for line in raw.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if !line.starts_with(b" ") && !line.starts_with(b"\t") {
+            count += 1;
+            if count > stop_after {
+                break;
+            }
+        }
+    }
+    count
+}
+
+/// Counts header fields in every block the MIME parser reads as headers: the
+/// top block, the block after each line starting with `--` (a possible
+/// delimiter) and the block after one that holds an attached message's type
+/// (`mentions`, sorted). A superset; stops once past `stop_after`.
+fn count_part_header_fields(raw: &[u8], mentions: &[usize], stop_after: usize) -> usize {
+    let mut count = 0;
+    let mut in_headers = true;
+    let mut pending = mentions.iter().peekable();
+    let mut line_start = 0;
+    while line_start < raw.len() {
+        let line_end =
+            memchr::memchr(b'\n', &raw[line_start..]).map_or(raw.len(), |p| line_start + p);
+        let line = &raw[line_start..line_end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            let mut holds_mention = false;
+            while pending.next_if(|at| **at < line_start).is_some() {
+                holds_mention = true;
+            }
+            in_headers = holds_mention;
+        } else if line.starts_with(b"--") {
+            in_headers = true;
+        } else if in_headers && !line.starts_with(b" ") && !line.starts_with(b"\t") {
+            if memchr::memchr(b':', line).is_some() {
+                count += 1;
+                if count > stop_after {
+                    break;
+                }
+            } else {
+                in_headers = false;
+            }
+        }
+        line_start = line_end + 1;
+    }
+    count
+}
+
+fn boundary_matcher() -> &'static AhoCorasick {
+    static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
+    MATCHER.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(["boundary"])
+            .expect("a fixed pattern compiles")
+    })
+}
+
+/// Every `boundary=value` in the message (anywhere: an upper bound), as
+/// (position, value), and how many more declare a boundary this scan cannot
+/// read (RFC 2231 continuations or encodings, comments, encoded words,
+/// escapes); stops once past `stop_after`.
+fn boundary_declarations(raw: &[u8], stop_after: usize) -> (Vec<(usize, Vec<u8>)>, usize) {
+    let mut found = Vec::new();
+    let mut unreadable = 0;
+    for hit in boundary_matcher().find_iter(raw) {
+        match boundary_value(&raw[hit.end()..]) {
+            Boundary::Value(value) => found.push((hit.start(), value.to_vec())),
+            Boundary::Unreadable => unreadable += 1,
+            Boundary::None => {}
+        }
+        if found.len() + unreadable > stop_after {
+            break;
+        }
+    }
+    (found, unreadable)
+}
+
+/// What follows the word `boundary`.
+#[derive(Debug, PartialEq, Eq)]
+enum Boundary<'a> {
+    /// A plain value.
+    Value(&'a [u8]),
+    /// A declaration whose value this scan cannot read exactly.
+    Unreadable,
+    /// Not a declaration.
+    None,
+}
+
+/// The value after `boundary`: `=`, then a quoted string or a token.
+fn boundary_value(rest: &[u8]) -> Boundary<'_> {
+    let skip_space = |bytes: &[u8]| -> usize {
+        bytes
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .count()
+    };
+    let mut at = skip_space(rest);
+    match rest.get(at) {
+        Some(b'=') => {}
+        Some(b'*' | b'(') => return Boundary::Unreadable,
+        _ => return Boundary::None,
+    }
+    at += 1;
+    at += skip_space(&rest[at..]);
+    let rest = &rest[at..];
+    let value = match rest.first() {
+        Some(b'"') => {
+            let inner = &rest[1..];
+            let end = memchr::memchr(b'"', inner).unwrap_or(inner.len());
+            &inner[..end]
+        }
+        _ => {
+            let end = rest
+                .iter()
+                .position(|b| matches!(b, b';' | b' ' | b'\t' | b'\r' | b'\n' | b'"'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        }
+    };
+    let unusual = value.len() > 200
+        || value
+            .iter()
+            .any(|b| matches!(b, b'\\' | b'\r' | b'\n' | b'('))
+        || memchr::memmem::find(value, b"=?").is_some();
+    if unusual {
+        Boundary::Unreadable
+    } else if value.is_empty() {
+        Boundary::None
+    } else {
+        Boundary::Value(value)
+    }
+}
+
+/// For each declared boundary, how many `--boundary` delimiters occur and
+/// where the last one starts.
+fn delimiters<'a>(
+    raw: &[u8],
+    declarations: &'a [(usize, Vec<u8>)],
+) -> HashMap<&'a [u8], (usize, usize)> {
+    let mut found: HashMap<&[u8], (usize, usize)> = HashMap::new();
+    let mut distinct: Vec<&[u8]> = declarations.iter().map(|(_, b)| b.as_slice()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.is_empty() {
+        return found;
+    }
+    let patterns: Vec<Vec<u8>> = distinct.iter().map(|b| [b"--", *b].concat()).collect();
+    let Ok(matcher) = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .build(&patterns)
+    else {
+        return found;
+    };
+    for hit in matcher.find_overlapping_iter(raw) {
+        let entry = found
+            .entry(distinct[hit.pattern().as_usize()])
+            .or_insert((0, 0));
+        entry.0 += 1;
+        entry.1 = hit.start();
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn multipart(parts: usize) -> Vec<u8> {
+        let mut raw =
+            b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+                .to_vec();
+        for _ in 0..parts {
+            raw.extend_from_slice(b"--B\r\n\r\nx\r\n");
+        }
+        raw.extend_from_slice(b"--B--\r\n");
+        raw
+    }
+
+    #[test]
+    fn counts_parts_before_parsing() {
+        let limits = Limits {
+            max_parts: 10,
+            ..Limits::default()
+        };
+        assert!(limits.check_shape(&multipart(5)).is_ok());
+        let error = limits
+            .check_shape(&multipart(50))
+            .expect_err("too many parts");
+        assert!(
+            error.to_string().contains("over the limit of 10"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn header_fields_are_counted_in_the_top_section_only() {
+        let limits = Limits {
+            max_headers: 3,
+            ..Limits::default()
+        };
+        let ok = b"A: 1\r\nB: 2\r\n folded\r\nC: 3\r\n\r\nD: 4\r\nE: 5\r\n";
+        assert!(limits.check_shape(ok).is_ok());
+        let over = b"A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\nbody";
+        assert!(limits.check_shape(over).is_err());
+    }
+
+    #[test]
+    fn header_fields_of_parts_and_attached_messages_are_counted() {
+        let limits = Limits {
+            max_headers: 100,
+            ..Limits::default()
+        };
+        let fields = "a: b\r\n".repeat(150);
+        let in_part = format!(
+            "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n{fields}\r\nbody\r\n--B--\r\n"
+        );
+        assert!(limits.check_shape(in_part.as_bytes()).is_err());
+        let attached = format!(
+            "From: a@example.com\r\nContent-Type: message/rfc822\r\n\r\n{fields}\r\nbody\r\n"
+        );
+        assert!(limits.check_shape(attached.as_bytes()).is_err());
+        let in_body = format!("From: a@example.com\r\n\r\nbody\r\n{fields}");
+        assert!(limits.check_shape(in_body.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn boundaries_that_never_follow_are_limited() {
+        let limits = Limits {
+            max_depth: 2,
+            ..Limits::default()
+        };
+        let mut raw =
+            b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+                .to_vec();
+        for index in 0..5 {
+            raw.extend_from_slice(
+                format!("--B\r\nContent-Type: multipart/mixed; boundary = \"missing{index}\"\r\n\r\nx\r\n")
+                    .as_bytes(),
+            );
+        }
+        raw.extend_from_slice(b"--B--\r\n");
+        let error = limits.check_shape(&raw).expect_err("dangling boundaries");
+        assert!(error.to_string().contains("never follows"), "{error}");
+    }
+
+    #[test]
+    fn decodes_attached_messages_leniently() {
+        assert_eq!(decode_base64_leniently(b"SGVs\r\nbG8=!!"), b"Hello");
+        assert_eq!(decode_base64_leniently(b"SGk=SGk="), b"HiHi");
+        assert_eq!(
+            decode_quoted_printable_leniently(b"mes=\r\nsage/rfc=38=322 =ZZ"),
+            b"message/rfc822 =ZZ"
+        );
+    }
+
+    #[test]
+    fn parts_inside_encoded_attached_messages_count() {
+        let limits = Limits {
+            max_parts: 10,
+            ..Limits::default()
+        };
+        let inner = multipart(50);
+        let mut encoded = String::new();
+        for chunk in inner.chunks(57) {
+            encoded.push_str(&base64_encode(chunk));
+            encoded.push_str("\r\n");
+        }
+        let raw = format!(
+            "From: a@example.com\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n{encoded}"
+        );
+        let error = limits
+            .check_shape(raw.as_bytes())
+            .expect_err("parts inside");
+        assert!(error.to_string().contains("MIME parts"), "{error}");
+        let plain = raw.replace("Content-Transfer-Encoding: base64", "X-Note: not encoded");
+        assert!(limits.check_shape(plain.as_bytes()).is_ok());
+        let padding = format!("X-Padding: {}\r\n", "p".repeat(200_000));
+        let padded = raw.replacen(
+            "Content-Transfer-Encoding",
+            &(padding + "Content-Transfer-Encoding"),
+            1,
+        );
+        let error = limits
+            .check_shape(padded.as_bytes())
+            .expect_err("a long header in between hides nothing");
+        assert!(error.to_string().contains("MIME parts"), "{error}");
+    }
+
+    fn base64_encode(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for group in bytes.chunks(3) {
+            let mut buffer = [0u8; 3];
+            buffer[..group.len()].copy_from_slice(group);
+            let value = u32::from_be_bytes([0, buffer[0], buffer[1], buffer[2]]);
+            for index in 0..4 {
+                if index <= group.len() {
+                    out.push(ALPHABET[(value >> (18 - 6 * index) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn encoded_parts_of_a_digest_count_without_a_content_type() {
+        let limits = Limits {
+            max_parts: 10,
+            ..Limits::default()
+        };
+        let encoded = base64_encode(&multipart(50));
+        let raw = format!(
+            "From: a@example.com\r\nContent-Type: multipart/digest; boundary=\"D\"\r\n\r\n--D\r\nContent-Transfer-Encoding: base64\r\n\r\n{encoded}\r\n--D--\r\n"
+        );
+        let error = limits
+            .check_shape(raw.as_bytes())
+            .expect_err("parts inside");
+        assert!(error.to_string().contains("MIME parts"), "{error}");
+    }
+
+    #[test]
+    fn attached_messages_count_however_their_type_is_written() {
+        let limits = Limits {
+            max_parts: 10,
+            ..Limits::default()
+        };
+        for written in [
+            "message/rfc822",
+            "MESSAGE/RFC822",
+            "message /rfc822",
+            "message/ rfc822",
+            "message/(a (nested) comment)rfc822",
+            "\"message\"/\"rfc822\"",
+            "message\t/\r\n rfc822",
+            "message/global",
+        ] {
+            let link = format!("From: x@example.org\r\nContent-Type: {written}\r\n\r\n");
+            let raw = link.repeat(50) + "Subject: end\r\n\r\nbody\r\n";
+            let error = limits
+                .check_shape(raw.as_bytes())
+                .expect_err("50 nested messages");
+            assert!(
+                error.to_string().contains("MIME parts"),
+                "{written}: {error}"
+            );
+        }
+        let prose = "Subject: x\r\n\r\nThe message / the rest; message(s)/other\r\n".repeat(50);
+        assert!(limits.check_shape(prose.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn unreadable_boundaries_count_every_dash_pair() {
+        let limits = Limits {
+            max_parts: 10,
+            ..Limits::default()
+        };
+        let raw = multipart(50);
+        let raw = String::from_utf8(raw)
+            .expect("ascii")
+            .replace("boundary=\"B\"", "boundary*0=\"B\"");
+        let error = limits
+            .check_shape(raw.as_bytes())
+            .expect_err("too many parts");
+        assert!(error.to_string().contains("MIME parts"), "{error}");
+    }
+
+    #[test]
+    fn reads_quoted_and_bare_boundary_values() {
+        assert_eq!(boundary_value(b"=\"a b\"; x"), Boundary::Value(b"a b"));
+        assert_eq!(boundary_value(b" = tok;"), Boundary::Value(b"tok"));
+        assert_eq!(boundary_value(b"*0=x"), Boundary::Unreadable);
+        assert_eq!(boundary_value(b"(c)=x"), Boundary::Unreadable);
+        assert_eq!(boundary_value(b"=\"=?utf-8?q?x?=\""), Boundary::Unreadable);
+        assert_eq!(boundary_value(b" of the part"), Boundary::None);
+        assert_eq!(boundary_value(b"=\"\""), Boundary::None);
     }
 }

@@ -53,6 +53,17 @@ impl Mail {
         if raw.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::EmptyInput);
         }
+        let leading_blank = raw
+            .iter()
+            .position(|b| !matches!(b, b'\r' | b'\n'))
+            .unwrap_or(raw.len());
+        let raw = &raw[leading_blank..];
+        if !starts_with_header_field(raw) {
+            return Err(Error::Malformed(
+                "it does not start with a header field, so it is not an email".into(),
+            ));
+        }
+        limits.check_shape(raw)?;
         let message = MIME_PARSER
             .parse(raw)
             .ok_or_else(|| Error::Malformed("no header section was found".into()))?;
@@ -63,7 +74,14 @@ impl Mail {
                 limits.max_parts
             )));
         }
-        let headers = collect_headers(&message);
+        let depth = nesting_depth(&message, limits.max_parts);
+        if depth > limits.max_depth {
+            return Err(Error::Malformed(format!(
+                "MIME nesting {depth} deep, over the limit of {}",
+                limits.max_depth
+            )));
+        }
+        let headers = collect_headers(&message, limits);
         if headers.is_empty() {
             return Err(Error::Malformed("no header fields were found".into()));
         }
@@ -131,7 +149,7 @@ impl Mail {
                         self.attached_message = Some(inner.raw_message().to_vec());
                     }
                     if self.original_headers.is_empty() {
-                        self.original_headers = collect_headers(inner);
+                        self.original_headers = collect_headers(inner, limits);
                     }
                     continue;
                 }
@@ -139,12 +157,13 @@ impl Mail {
             };
             if content_type == "text/rfc822-headers" || content_type == "message/rfc822" {
                 if self.original_headers.is_empty() {
-                    self.original_headers = parse_header_block(&text);
+                    self.original_headers = bounded(parse_header_block(&text), limits);
                 }
                 continue;
             }
             let text = if content_type == "text/html" {
-                html_to_text(&text)
+                // Markup is bulky; a bounded prefix holds the readable start.
+                html_to_text(&truncate_at_char(text, limits.max_scan_bytes * 4))
             } else {
                 text
             };
@@ -217,7 +236,29 @@ impl Mail {
     }
 }
 
-fn collect_headers(message: &Message<'_>) -> Vec<(String, String)> {
+/// True when the first non-blank line is a header field (`Name: value`, the
+/// name printable ASCII) or an mbox `From ` line.
+fn starts_with_header_field(raw: &[u8]) -> bool {
+    let start = raw
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(raw.len());
+    let line = &raw[start..];
+    let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+    if line.starts_with(b"From ") {
+        return true;
+    }
+    let name_end = line
+        .iter()
+        .position(|b| !(b'!'..=b'~').contains(b) || *b == b':')
+        .unwrap_or(line.len());
+    let after_name = line[name_end..]
+        .iter()
+        .skip_while(|b| matches!(b, b' ' | b'\t'));
+    name_end > 0 && after_name.take(1).eq([b':'].iter())
+}
+
+fn collect_headers(message: &Message<'_>, limits: &Limits) -> Vec<(String, String)> {
     let raw = message.raw_message();
     let root = message.root_part();
     let end = (root.offset_body as usize).min(raw.len());
@@ -226,7 +267,18 @@ fn collect_headers(message: &Message<'_>) -> Vec<(String, String)> {
     if headers.is_empty() {
         // A nested message's offsets may not index its own bytes: its raw
         // text still starts with its header block.
-        return parse_header_bytes(&raw[..raw.len().min(64 * 1024)]);
+        return bounded(parse_header_bytes(&raw[..raw.len().min(64 * 1024)]), limits);
+    }
+    bounded(headers, limits)
+}
+
+/// Keeps at most `max_headers` fields, each value cut to `max_header_bytes`.
+fn bounded(mut headers: Vec<(String, String)>, limits: &Limits) -> Vec<(String, String)> {
+    headers.truncate(limits.max_headers);
+    for (_, value) in &mut headers {
+        if value.len() > limits.max_header_bytes {
+            *value = truncate_at_char(std::mem::take(value), limits.max_header_bytes);
+        }
     }
     headers
 }
@@ -237,6 +289,35 @@ fn parse_header_bytes(block: &[u8]) -> Vec<(String, String)> {
         Ok(text) => parse_header_block(text),
         Err(_) => parse_header_block(&decode_lossy(block)),
     }
+}
+
+/// How deeply parts nest (multiparts and attached messages), walked without
+/// recursion; stops after visiting a bounded number of parts.
+fn nesting_depth(message: &Message<'_>, max_parts: usize) -> usize {
+    let mut deepest = 0;
+    let mut visits = 0;
+    let mut stack: Vec<(&Message<'_>, u32, usize)> = vec![(message, 0, 0)];
+    while let Some((current, part_id, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        visits += 1;
+        if visits > max_parts.saturating_mul(4).max(64) {
+            break;
+        }
+        let Some(part) = current.parts.get(part_id as usize) else {
+            continue;
+        };
+        match &part.body {
+            PartType::Multipart(children) => stack.extend(
+                children
+                    .iter()
+                    .filter(|child| **child > part_id)
+                    .map(|child| (current, *child, depth + 1)),
+            ),
+            PartType::Message(inner) => stack.push((inner, 0, depth + 1)),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Parses an RFC 5322 header block into (lower-case name, unfolded value) pairs;

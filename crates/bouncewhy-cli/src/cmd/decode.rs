@@ -7,8 +7,11 @@ use crate::inputs::{self, Source};
 use crate::output;
 use bouncewhy::{Diagnosis, Engine, Explanation};
 use rayon::prelude::*;
+use std::collections::VecDeque;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
+use std::time::Duration;
 
 /// Messages decoded together; output is written after each batch, in order.
 const BATCH: usize = 256;
@@ -23,6 +26,10 @@ enum Outcome {
 pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError> {
     let limits = bouncewhy::Limits {
         max_message_bytes: args.max_message_bytes,
+        max_decompressed_bytes: args.max_decompressed_bytes,
+        max_parts: args.max_parts,
+        max_depth: args.max_depth,
+        max_headers: args.max_headers,
         ..bouncewhy::Limits::default()
     };
     let engine = engine(global)?.with_limits(limits);
@@ -79,41 +86,56 @@ pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError>
         let engine = &engine;
         let lang = lang.as_str();
         pool.in_place_scope(|decoding| -> Result<(), CliError> {
-            let mut in_flight = std::collections::VecDeque::new();
-            let mut write_next = |in_flight: &mut std::collections::VecDeque<_>| {
-                let decoded: Option<std::sync::mpsc::Receiver<(Vec<Source>, Vec<Outcome>)>> =
-                    in_flight.pop_front();
-                match decoded.map(|receiver| receiver.recv()) {
-                    Some(Ok((batch, outcomes))) => write_batch(
-                        &batch,
-                        outcomes,
-                        &mut out,
-                        &mut printer,
-                        &mut counts,
-                        args.all,
-                        engine,
-                        lang,
-                    ),
-                    Some(Err(_)) => Err(CliError::new("a decoding worker stopped")),
-                    None => Ok(()),
-                }
+            type Decoded = (Vec<Source>, Vec<Outcome>);
+            let mut in_flight: VecDeque<Receiver<Decoded>> = VecDeque::new();
+            let mut write = |(batch, outcomes): Decoded| {
+                write_batch(
+                    &batch,
+                    outcomes,
+                    &mut out,
+                    &mut printer,
+                    &mut counts,
+                    args.all,
+                    engine,
+                    lang,
+                )
             };
-            for batch in batches {
-                let (done, decoded) = std::sync::mpsc::channel();
-                decoding.spawn(move |_| {
-                    let outcomes: Vec<Outcome> = batch
-                        .par_iter()
-                        .map(|source| decode_one(engine, source, lang))
-                        .collect();
-                    let _ = done.send((batch, outcomes));
-                });
-                in_flight.push_back(decoded);
-                while in_flight.len() > 1 {
-                    write_next(&mut in_flight)?;
+            let stopped = || CliError::new("a decoding worker stopped");
+            loop {
+                // Wait briefly for the next batch, so that a finished one is
+                // written (and flushed) even while the reader is blocked.
+                match batches.recv_timeout(Duration::from_millis(20)) {
+                    Ok(batch) => {
+                        let (done, decoded) = std::sync::mpsc::channel();
+                        decoding.spawn(move |_| {
+                            let outcomes: Vec<Outcome> = batch
+                                .par_iter()
+                                .map(|source| decode_one(engine, source, lang))
+                                .collect();
+                            let _ = done.send((batch, outcomes));
+                        });
+                        in_flight.push_back(decoded);
+                        while in_flight.len() > 1 {
+                            let front = in_flight.pop_front().ok_or_else(stopped)?;
+                            write(front.recv().map_err(|_| stopped())?)?;
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => {
+                        let ready = match in_flight.front().map(Receiver::try_recv) {
+                            Some(Ok(decoded)) => Some(decoded),
+                            Some(Err(TryRecvError::Disconnected)) => return Err(stopped()),
+                            Some(Err(TryRecvError::Empty)) | None => None,
+                        };
+                        if let Some(decoded) = ready {
+                            in_flight.pop_front();
+                            write(decoded)?;
+                        }
+                    }
+                    Err(RecvTimeoutError::Disconnected) => break,
                 }
             }
-            while !in_flight.is_empty() {
-                write_next(&mut in_flight)?;
+            while let Some(front) = in_flight.pop_front() {
+                write(front.recv().map_err(|_| stopped())?)?;
             }
             Ok(())
         })

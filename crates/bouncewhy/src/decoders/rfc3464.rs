@@ -228,7 +228,11 @@ fn body_lines_about(body: &str, recipient: &str) -> String {
     };
     let start = lower[..at].rfind('\n').map_or(0, |p| p + 1);
     let end = lower[at..].find("\n\n").map_or(body.len(), |p| at + p);
-    body[start..end.min(start + 2000).min(body.len())].to_string()
+    let mut end = end.min(start + 2000).min(body.len());
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    body[start..end].to_string()
 }
 
 #[cfg(test)]

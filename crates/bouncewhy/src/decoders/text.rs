@@ -341,7 +341,10 @@ fn section_before_original<'a>(body: &'a str, lower: &str) -> &'a str {
         .map(|m| line_start(m.start()))
         .find(|&start| start > 0)
         .unwrap_or(body.len());
-    if let Some(header) = ORIGINAL_HEADER_FINDER.find_iter(lower).find(|m| m.start() > 0) {
+    if let Some(header) = ORIGINAL_HEADER_FINDER
+        .find_iter(lower)
+        .find(|m| m.start() > 0)
+    {
         end = end.min(header.start() + 1);
     }
     &body[..end]
