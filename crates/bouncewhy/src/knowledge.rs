@@ -6,6 +6,7 @@
 use crate::diagnosis::{Category, Explanation, Reason, WhoActs};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 /// One explanation text: summary, detail and fix steps.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -65,8 +66,39 @@ struct ReasonFile {
 /// All texts by language, and reason defaults.
 #[derive(Debug, Clone, Default)]
 pub struct Knowledge {
-    languages: HashMap<String, TextSet>,
+    languages: HashMap<String, Language>,
     defaults: HashMap<Reason, ReasonDefaults>,
+}
+
+/// One language's texts: its built-in file, parsed on first use (a start that
+/// answers in one language parses one file, not thirteen), plus what packs add.
+#[derive(Debug, Clone, Default)]
+struct Language {
+    /// The built-in language file, if any.
+    file: Option<&'static str>,
+    /// `file` parsed (at once for English, else on first use).
+    parsed_file: OnceLock<TextSet>,
+    /// Texts that packs add on top of the file.
+    added: TextSet,
+    /// The file with `added` on top, built on first use.
+    merged: OnceLock<TextSet>,
+}
+
+impl Language {
+    fn texts(&self) -> &TextSet {
+        self.merged.get_or_init(|| {
+            let mut set = self
+                .parsed_file
+                .get_or_init(|| {
+                    self.file
+                        .and_then(|text| toml::from_str(text).ok())
+                        .unwrap_or_default()
+                })
+                .clone();
+            set.overlay(self.added.clone());
+            set
+        })
+    }
 }
 
 impl Knowledge {
@@ -86,27 +118,32 @@ impl Knowledge {
         Ok(())
     }
 
-    /// Adds a language file's texts (`packs/texts/<lang>.toml`).
+    /// Registers a built-in language file (`packs/texts/<lang>.toml`). English
+    /// is parsed at once, so a broken file fails the start; the others on first use
+    /// (the tests parse every one).
     pub fn add_language_toml(
         &mut self,
         lang: &str,
         origin: &str,
-        text: &str,
+        text: &'static str,
     ) -> Result<(), crate::Error> {
-        let set: TextSet = toml::from_str(text).map_err(|e| crate::Error::Pack {
-            origin: origin.into(),
-            message: e.to_string(),
-        })?;
-        self.add_texts(lang, set);
+        let language = self.languages.entry(lang.to_string()).or_default();
+        language.file = Some(text);
+        if lang == "en" {
+            let set = toml::from_str::<TextSet>(text).map_err(|e| crate::Error::Pack {
+                origin: origin.into(),
+                message: e.to_string(),
+            })?;
+            language.parsed_file = OnceLock::from(set);
+        }
         Ok(())
     }
 
     /// Adds texts for a language on top of what is there.
     pub fn add_texts(&mut self, lang: &str, set: TextSet) {
-        self.languages
-            .entry(lang.to_string())
-            .or_default()
-            .overlay(set);
+        let language = self.languages.entry(lang.to_string()).or_default();
+        language.added.overlay(set);
+        language.merged = OnceLock::new();
     }
 
     /// The defaults of a reason (every reason has them once the built-ins are loaded).
@@ -169,22 +206,26 @@ impl Knowledge {
 
     /// The text set of a language, if loaded.
     pub fn texts(&self, lang: &str) -> Option<&TextSet> {
-        self.languages.get(lang)
+        self.languages.get(lang).map(Language::texts)
     }
 
     /// A label of the human output in `lang`, falling back to English, then to the key.
     pub fn label<'a>(&'a self, lang: &str, key: &'a str) -> &'a str {
         [lang, "en"]
             .iter()
-            .find_map(|l| self.languages.get(*l).and_then(|t| t.labels.get(key)))
+            .find_map(|l| self.texts(l).and_then(|t| t.labels.get(key)))
             .map_or(key, String::as_str)
     }
 
-    /// True when some language has advice under `key`.
+    /// True when some language has advice under `key`. Built-in language files carry no advice English lacks (a test checks), so
+    /// only English and the texts packs add are looked at: no file is parsed.
     pub fn has_advice(&self, key: &str) -> bool {
-        self.languages
-            .values()
-            .any(|set| set.advice.contains_key(key))
+        self.texts("en")
+            .is_some_and(|en| en.advice.contains_key(key))
+            || self
+                .languages
+                .values()
+                .any(|language| language.added.advice.contains_key(key))
     }
 
     /// Builds the explanation for a reason (and optional advice key) in `lang`,
@@ -198,12 +239,8 @@ impl Knowledge {
     ) -> Explanation {
         let used_lang = self.resolve_language(lang).unwrap_or("en");
         let order = [used_lang, "en"];
-        let advice_text = |l: &str| advice.and_then(|key| self.languages.get(l)?.advice.get(key));
-        let reason_text = |l: &str| {
-            self.languages
-                .get(l)
-                .and_then(|t| t.reason.get(reason.as_str()))
-        };
+        let advice_text = |l: &str| advice.and_then(|key| self.texts(l)?.advice.get(key));
+        let reason_text = |l: &str| self.texts(l).and_then(|t| t.reason.get(reason.as_str()));
         let texts = || {
             order
                 .iter()
