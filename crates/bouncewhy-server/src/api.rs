@@ -293,19 +293,10 @@ async fn explain(
     } else {
         String::from_utf8_lossy(&body).into_owned()
     };
-    let (lang, requested) = pick_language(&state, requested.as_deref(), &headers);
-    let engine = state.engine.clone();
-    let work_lang = lang.clone();
-    let diagnoses = blocking(&state, move || engine.explain_any(&text, &work_lang)).await?;
-    Ok(answer_response(
-        &state,
-        Answer {
-            lang,
-            requested_lang: requested,
-            diagnoses,
-            note: None,
-        },
-    ))
+    answer(&state, requested, &headers, move |engine, lang| {
+        engine.explain_any(&text, lang)
+    })
+    .await
 }
 
 /// `POST /api/v1/decode`: a raw bounce email, as the body or as a multipart upload.
@@ -335,15 +326,32 @@ async fn decode(
     if message.iter().all(u8::is_ascii_whitespace) {
         return Err(bouncewhy::Error::EmptyInput.into());
     }
-    let (lang, requested) = pick_language(&state, requested.as_deref(), &headers);
+    answer(&state, requested, &headers, move |engine, lang| {
+        let mut diagnoses = engine.decode(&message, lang)?;
+        for diagnosis in &mut diagnoses {
+            diagnosis.source = Some(source.clone());
+        }
+        Ok(diagnoses)
+    })
+    .await
+}
+
+/// Picks the request's language, runs `work` with the engine in it (off the
+/// async threads, within the concurrency limit) and answers with its diagnoses.
+async fn answer(
+    state: &AppState,
+    requested: Option<String>,
+    headers: &HeaderMap,
+    work: impl FnOnce(&bouncewhy::Engine, &str) -> Result<Vec<Diagnosis>, bouncewhy::Error>
+        + Send
+        + 'static,
+) -> Result<Response, ApiError> {
+    let (lang, requested) = pick_language(state, requested.as_deref(), headers);
     let engine = state.engine.clone();
     let work_lang = lang.clone();
-    let mut diagnoses = blocking(&state, move || engine.decode(&message, &work_lang)).await?;
-    for diagnosis in &mut diagnoses {
-        diagnosis.source = Some(source.clone());
-    }
+    let diagnoses = blocking(state, move || work(&engine, &work_lang)).await?;
     Ok(answer_response(
-        &state,
+        state,
         Answer {
             lang,
             requested_lang: requested,

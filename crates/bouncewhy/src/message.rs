@@ -5,6 +5,7 @@ use crate::limits::Limits;
 use crate::Error;
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 /// The MIME parser, built once: only the MIME headers are parsed into
 /// structures (the decoders read every other header from the raw header
@@ -39,6 +40,8 @@ pub struct Mail {
     body: String,
     /// `body` in ASCII lower case, for case-insensitive searches with the same offsets.
     body_lower: String,
+    /// Where the bounce's own text ends in `body`, found once for all decoders.
+    error_section_end: OnceLock<usize>,
 }
 
 impl Mail {
@@ -215,6 +218,14 @@ impl Mail {
     /// The body in ASCII lower case; byte offsets match [`Mail::body`].
     pub fn body_lower(&self) -> &str {
         &self.body_lower
+    }
+
+    /// The end of the bounce's own text in [`Mail::body`]: `find` (given the
+    /// body and its lower-case copy) runs on the first call only.
+    pub(crate) fn error_section_end(&self, find: impl FnOnce(&str, &str) -> usize) -> usize {
+        *self
+            .error_section_end
+            .get_or_init(|| find(&self.body, &self.body_lower))
     }
 
     fn join_body(&self) -> String {

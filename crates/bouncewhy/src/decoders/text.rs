@@ -179,6 +179,7 @@ impl Decoder for PlainText {
             return None;
         }
         let section = error_section(mail);
+        let section_lower = error_section_lower(mail);
         let excluded = excluded_addresses(mail);
         let keep = |address: &&str| {
             let lower = address.to_ascii_lowercase();
@@ -222,7 +223,7 @@ impl Decoder for PlainText {
             .map(|recipient| {
                 let diagnostic = Some(recipient)
                     .filter(|r| !r.is_empty())
-                    .map(|r| block_about(section, r, &recipients))
+                    .map(|r| block_about(section, section_lower, r, &recipients))
                     .filter(|block| !block.is_empty())
                     .map(|block| with_codes_from(section, block))
                     .unwrap_or_else(|| coded_lines(section));
@@ -317,7 +318,17 @@ fn looks_like_error_text(lower: &str) -> bool {
 
 /// The part of the message body before the returned original message.
 pub fn error_section(mail: &Mail) -> &str {
-    section_before_original(mail.body(), mail.body_lower())
+    &mail.body()[..section_end(mail)]
+}
+
+/// [`error_section`] in ASCII lower case (a prefix of [`Mail::body_lower`]).
+pub fn error_section_lower(mail: &Mail) -> &str {
+    &mail.body_lower()[..section_end(mail)]
+}
+
+/// Where the error section ends, computed once per message.
+fn section_end(mail: &Mail) -> usize {
+    mail.error_section_end(|body, lower| section_before_original(body, lower).len())
 }
 
 /// All [`ORIGINAL_MARKERS`] in one automaton: one pass over the body.
@@ -370,8 +381,8 @@ fn excluded_addresses(mail: &Mail) -> Vec<String> {
 
 /// The lines of `section` from the first mention of `recipient` to the next
 /// blank line or the next line naming another of `others`, at most 30 lines.
-fn block_about(section: &str, recipient: &str, others: &[String]) -> String {
-    let lower = section.to_ascii_lowercase();
+/// `lower` is `section` in ASCII lower case.
+fn block_about(section: &str, lower: &str, recipient: &str, others: &[String]) -> String {
     let Some(at) = lower.find(&recipient.to_ascii_lowercase()) else {
         return String::new();
     };
@@ -433,7 +444,7 @@ mod tests {
         assert!(section.contains("no mailbox here"));
         assert!(!section.contains("Return-Path"));
         assert_eq!(
-            block_about(section, "a@example.org", &[]),
+            block_about(section, &section.to_ascii_lowercase(), "a@example.org", &[]),
             "<a@example.org>:\nSorry, no mailbox here by that name."
         );
     }

@@ -48,7 +48,6 @@ impl Decoder for Exchange {
         {
             return None;
         }
-        let body = mail.body();
         let microsoft_headers = mail.headers.iter().any(|(n, _)| {
             n.starts_with("x-ms-exchange-")
                 || n == "x-ms-embedded-report"
@@ -60,11 +59,11 @@ impl Decoder for Exchange {
         let reports = if ADMIN_LINE.is_match(section) {
             modern(section)
         } else if microsoft_headers
-            || body
-                .to_ascii_lowercase()
+            || mail
+                .body_lower()
                 .contains("did not reach the following recipient")
         {
-            legacy(section)
+            legacy(section, super::super::text::error_section_lower(mail))
         } else {
             Vec::new()
         };
@@ -119,8 +118,8 @@ fn modern(section: &str) -> Vec<Report> {
     reports
 }
 
-fn legacy(section: &str) -> Vec<Report> {
-    let lower = section.to_ascii_lowercase();
+/// `lower` is `section` in ASCII lower case.
+fn legacy(section: &str, lower: &str) -> Vec<Report> {
     let start = lower
         .find("did not reach the following recipient")
         .unwrap_or(0);
