@@ -8,7 +8,7 @@
 //! by the message limit (`decode`) or by the text limit (`explain`).
 
 use crate::Error;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -102,7 +102,13 @@ impl Limits {
             last_delimiter.values().map(|(count, _)| count).sum()
         };
         let nested_messages =
-            mime_type_mentions(raw, message_word(), &[b"rfc822", b"global"], self.max_parts);
+            mime_type_mentions(
+            raw,
+            message_word(),
+            b"message",
+            &[b"rfc822", b"global"],
+            self.max_parts,
+        );
         if count_part_header_fields(raw, &nested_messages, self.max_headers) > self.max_headers {
             return Err(Error::Malformed(format!(
                 "more than {} header fields in the message's parts, over the limit",
@@ -138,7 +144,7 @@ impl Limits {
             return Ok(parts);
         }
         // In a multipart/digest a part without a Content-Type is a message too.
-        let any_block = !mime_type_mentions(raw, multipart_word(), &[b"digest"], 0).is_empty();
+        let any_block = !mime_type_mentions(raw, multipart_word(), b"multipart", &[b"digest"], 0).is_empty();
         for (body_start, encoding) in encoded_bodies(raw, &nested_messages, any_block) {
             if *encoded_budget == 0 {
                 return Err(Error::Malformed(format!(
@@ -204,9 +210,107 @@ fn multipart_word() -> &'static AhoCorasick {
 
 /// Where `type/subtype` (one of `subtypes`) occurs as the MIME parser reads a
 /// Content-Type: any case, with white space, line folds, quotes, backslashes
-/// and comments around the slash. Linear: no byte is skipped over twice.
-/// Stops once past `stop_after`.
+/// and comments around the slash. Stops once past `stop_after`.
+///
+/// Found from each `/`: the subtype is read forward and the type word
+/// backward over the same filler, so ordinary text costs one `memchr` pass.
+/// A comment before a slash (hand-made or hostile input) is only read
+/// correctly forward: then the whole message is scanned from each type word.
 fn mime_type_mentions(
+    raw: &[u8],
+    type_word: &AhoCorasick,
+    word: &[u8],
+    subtypes: &[&[u8]],
+    stop_after: usize,
+) -> Vec<usize> {
+    let mut found = Vec::new();
+    for slash in memchr::memchr_iter(b'/', raw) {
+        let subtype = skip_type_filler(raw, slash + 1);
+        let rest = &raw[subtype..];
+        let matches = subtypes.iter().any(|s| {
+            rest.get(..s.len())
+                .is_some_and(|r| r.eq_ignore_ascii_case(s))
+        });
+        if !matches {
+            continue;
+        }
+        match type_word_before(raw, slash, word) {
+            WordBefore::At(start) => {
+                found.push(start);
+                if found.len() > stop_after {
+                    break;
+                }
+            }
+            WordBefore::Comment => {
+                return mime_type_mentions_forward(raw, type_word, subtypes, stop_after)
+            }
+            WordBefore::None => {}
+        }
+    }
+    found
+}
+
+/// What precedes a slash in a possible `type/subtype`.
+enum WordBefore {
+    /// The type word, starting here, with only filler between it and the slash.
+    At(usize),
+    /// A comment ends before the slash: read it forward.
+    Comment,
+    /// Something else.
+    None,
+}
+
+/// Walks back from `slash` over the filler [`skip_type_filler`] skips
+/// (outside comments) and checks that `word` (any case) ends there.
+fn type_word_before(raw: &[u8], slash: usize, word: &[u8]) -> WordBefore {
+    let mut end = slash;
+    while end > 0 {
+        match raw[end - 1] {
+            b' ' | b'\t' | b'\r' | b'"' | b'\\' => {}
+            // A fold: the forward scan goes on past a newline only when
+            // white space follows it.
+            b'\n' if matches!(raw.get(end), Some(b' ' | b'\t')) => {}
+            b')' => return WordBefore::Comment,
+            _ => break,
+        }
+        end -= 1;
+    }
+    match end.checked_sub(word.len()) {
+        Some(start) if raw[start..end].eq_ignore_ascii_case(word) => {
+            if opens_comment_before(raw, start) {
+                WordBefore::Comment
+            } else {
+                WordBefore::At(start)
+            }
+        }
+        _ => WordBefore::None,
+    }
+}
+
+/// Whether a `(` may open a comment earlier in the header field that holds
+/// `at` (the field starts after a newline not followed by white space); true
+/// as well when the field start is further back than a short look or is
+/// unclear.
+fn opens_comment_before(raw: &[u8], at: usize) -> bool {
+    const LOOK_BACK: usize = 1024;
+    let mut index = at;
+    while index > 0 && at - index < LOOK_BACK {
+        index -= 1;
+        match raw[index] {
+            b'(' => return true,
+            // An escaped newline may sit inside a comment: look no further.
+            b'\n' if !matches!(raw.get(index + 1), Some(b' ' | b'\t')) => {
+                return index > 0 && raw[index - 1] == b'\\'
+            }
+            _ => {}
+        }
+    }
+    index > 0
+}
+
+/// [`mime_type_mentions`] read forward from each type word. Linear: no byte
+/// is skipped over twice.
+fn mime_type_mentions_forward(
     raw: &[u8],
     type_word: &AhoCorasick,
     subtypes: &[&[u8]],
@@ -539,6 +643,10 @@ fn boundary_value(rest: &[u8]) -> Boundary<'_> {
     }
 }
 
+/// Up to this many distinct boundaries are counted with one substring search
+/// each; more share one automaton pass.
+const FEW_BOUNDARIES: usize = 4;
+
 /// For each declared boundary, how many `--boundary` delimiters occur and
 /// where the last one starts.
 fn delimiters<'a>(
@@ -553,7 +661,19 @@ fn delimiters<'a>(
         return found;
     }
     let patterns: Vec<Vec<u8>> = distinct.iter().map(|b| [b"--", *b].concat()).collect();
+    if patterns.len() <= FEW_BOUNDARIES {
+        for (boundary, pattern) in distinct.iter().zip(&patterns) {
+            for start in memchr::memmem::find_iter(raw, pattern) {
+                let entry = found.entry(boundary).or_insert((0, 0));
+                entry.0 += 1;
+                entry.1 = start;
+            }
+        }
+        return found;
+    }
+    // Building a DFA per message would cost more than the search itself.
     let Ok(matcher) = AhoCorasickBuilder::new()
+        .kind(Some(AhoCorasickKind::NoncontiguousNFA))
         .match_kind(MatchKind::Standard)
         .build(&patterns)
     else {
@@ -757,6 +877,32 @@ mod tests {
         }
         let prose = "Subject: x\r\n\r\nThe message / the rest; message(s)/other\r\n".repeat(50);
         assert!(limits.check_shape(prose.as_bytes()).is_ok());
+    }
+
+    proptest::proptest! {
+        /// The slash-anchored scan finds what the forward scan finds.
+        #[test]
+        fn type_mentions_match_the_forward_scan(
+            tokens in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "message", "MeSsAgE", "multipart", "/", " ", "\t", "\r", "\n", "\n ",
+                    "\"", "\\", "(", ")", "rfc822", "RFC822", "global", "digest", "x", ":",
+                ]),
+                0..40,
+            )
+        ) {
+            let raw = tokens.concat();
+            let raw = raw.as_bytes();
+            for (matcher, word, subtypes) in [
+                (message_word(), &b"message"[..], &[&b"rfc822"[..], b"global"][..]),
+                (multipart_word(), b"multipart", &[b"digest"]),
+            ] {
+                proptest::prop_assert_eq!(
+                    mime_type_mentions(raw, matcher, word, subtypes, 1000),
+                    mime_type_mentions_forward(raw, matcher, subtypes, 1000)
+                );
+            }
+        }
     }
 
     #[test]
