@@ -64,7 +64,9 @@ fn walk(path: &Path, visited: &mut HashSet<PathBuf>, out: &mut Vec<Result<PathBu
             return;
         }
     };
-    entries.sort();
+    // Entries share their parent: ordering by name is ordering by path,
+    // without comparing every path component by component.
+    entries.sort_unstable_by(|(a, _), (b, _)| a.file_name().cmp(&b.file_name()));
     for (entry, is_file) in entries {
         let hidden = entry
             .file_name()

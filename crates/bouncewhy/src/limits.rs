@@ -9,7 +9,6 @@
 
 use crate::Error;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Limits on input size and shape.
@@ -99,10 +98,9 @@ impl Limits {
             // A boundary this scan cannot read: every `--` may start a delimiter.
             memchr::memmem::find_iter(raw, b"--").count()
         } else {
-            last_delimiter.values().map(|(count, _)| count).sum()
+            last_delimiter.iter().map(|d| d.count).sum()
         };
-        let nested_messages =
-            mime_type_mentions(
+        let nested_messages = mime_type_mentions(
             raw,
             message_word(),
             b"message",
@@ -129,8 +127,10 @@ impl Limits {
             .iter()
             .filter(|(at, boundary)| {
                 last_delimiter
-                    .get(boundary.as_slice())
-                    .is_none_or(|(_, last)| last < at)
+                    .binary_search_by_key(&boundary.as_slice(), |d| d.boundary)
+                    .is_ok_and(|found| {
+                        last_delimiter[found].last < *at || last_delimiter[found].count == 0
+                    })
             })
             .count()
             + unreadable;
@@ -144,7 +144,8 @@ impl Limits {
             return Ok(parts);
         }
         // In a multipart/digest a part without a Content-Type is a message too.
-        let any_block = !mime_type_mentions(raw, multipart_word(), b"multipart", &[b"digest"], 0).is_empty();
+        let any_block =
+            !mime_type_mentions(raw, multipart_word(), b"multipart", &[b"digest"], 0).is_empty();
         for (body_start, encoding) in encoded_bodies(raw, &nested_messages, any_block) {
             if *encoded_budget == 0 {
                 return Err(Error::Malformed(format!(
@@ -557,15 +558,8 @@ fn count_part_header_fields(raw: &[u8], mentions: &[usize], stop_after: usize) -
     count
 }
 
-fn boundary_matcher() -> &'static AhoCorasick {
-    static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
-    MATCHER.get_or_init(|| {
-        AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .build(["boundary"])
-            .expect("a fixed pattern compiles")
-    })
-}
+/// The parameter name that declares a multipart boundary, in lower case.
+const BOUNDARY_WORD: &[u8] = b"boundary";
 
 /// Every `boundary=value` in the message (anywhere: an upper bound), as
 /// (position, value), and how many more declare a boundary this scan cannot
@@ -574,9 +568,11 @@ fn boundary_matcher() -> &'static AhoCorasick {
 fn boundary_declarations(raw: &[u8], stop_after: usize) -> (Vec<(usize, Vec<u8>)>, usize) {
     let mut found = Vec::new();
     let mut unreadable = 0;
-    for hit in boundary_matcher().find_iter(raw) {
-        match boundary_value(&raw[hit.end()..]) {
-            Boundary::Value(value) => found.push((hit.start(), value.to_vec())),
+    // One lower-case copy makes the case-insensitive search a plain `memmem`.
+    let lowered = raw.to_ascii_lowercase();
+    for start in memchr::memmem::find_iter(&lowered, BOUNDARY_WORD) {
+        match boundary_value(&raw[start + BOUNDARY_WORD.len()..]) {
+            Boundary::Value(value) => found.push((start, value.to_vec())),
             Boundary::Unreadable => unreadable += 1,
             Boundary::None => {}
         }
@@ -647,26 +643,28 @@ fn boundary_value(rest: &[u8]) -> Boundary<'_> {
 /// each; more share one automaton pass.
 const FEW_BOUNDARIES: usize = 4;
 
-/// For each declared boundary, how many `--boundary` delimiters occur and
-/// where the last one starts.
-fn delimiters<'a>(
-    raw: &[u8],
-    declarations: &'a [(usize, Vec<u8>)],
-) -> HashMap<&'a [u8], (usize, usize)> {
-    let mut found: HashMap<&[u8], (usize, usize)> = HashMap::new();
-    let mut distinct: Vec<&[u8]> = declarations.iter().map(|(_, b)| b.as_slice()).collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    if distinct.is_empty() {
+/// For each distinct declared boundary (sorted), how many `--boundary`
+/// delimiters occur and where the last one starts.
+fn delimiters<'a>(raw: &[u8], declarations: &'a [(usize, Vec<u8>)]) -> Vec<Delimiters<'a>> {
+    let mut found: Vec<Delimiters<'a>> = declarations
+        .iter()
+        .map(|(_, boundary)| Delimiters {
+            boundary,
+            count: 0,
+            last: 0,
+        })
+        .collect();
+    found.sort_unstable_by_key(|d| d.boundary);
+    found.dedup_by_key(|d| d.boundary);
+    if found.is_empty() {
         return found;
     }
-    let patterns: Vec<Vec<u8>> = distinct.iter().map(|b| [b"--", *b].concat()).collect();
+    let patterns: Vec<Vec<u8>> = found.iter().map(|d| [b"--", d.boundary].concat()).collect();
     if patterns.len() <= FEW_BOUNDARIES {
-        for (boundary, pattern) in distinct.iter().zip(&patterns) {
+        for (entry, pattern) in found.iter_mut().zip(&patterns) {
             for start in memchr::memmem::find_iter(raw, pattern) {
-                let entry = found.entry(boundary).or_insert((0, 0));
-                entry.0 += 1;
-                entry.1 = start;
+                entry.count += 1;
+                entry.last = start;
             }
         }
         return found;
@@ -680,13 +678,18 @@ fn delimiters<'a>(
         return found;
     };
     for hit in matcher.find_overlapping_iter(raw) {
-        let entry = found
-            .entry(distinct[hit.pattern().as_usize()])
-            .or_insert((0, 0));
-        entry.0 += 1;
-        entry.1 = hit.start();
+        let entry = &mut found[hit.pattern().as_usize()];
+        entry.count += 1;
+        entry.last = hit.start();
     }
     found
+}
+
+/// The delimiters of one boundary found in a message.
+struct Delimiters<'a> {
+    boundary: &'a [u8],
+    count: usize,
+    last: usize,
 }
 
 #[cfg(test)]

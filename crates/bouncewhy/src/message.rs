@@ -7,11 +7,17 @@ use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use std::sync::LazyLock;
 use std::sync::OnceLock;
 
-/// The MIME parser, built once: only the MIME headers are parsed into
-/// structures (the decoders read every other header from the raw header
-/// block), so Received, address and date headers cost a copy, not a parse.
-static MIME_PARSER: LazyLock<MessageParser> =
-    LazyLock::new(|| MessageParser::new().with_mime_headers());
+/// The MIME parser, built once: only the MIME headers are parsed; every
+/// other header is skipped (the decoders read them from the raw header
+/// block), so Received, address and date headers cost neither a parse nor a copy.
+static MIME_PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+    MessageParser::new()
+        .with_mime_headers()
+        .default_header_ignore()
+});
+
+/// The parser that decodes RFC 2047 encoded-words in one header value.
+static ENCODED_WORDS_PARSER: LazyLock<MessageParser> = LazyLock::new(MessageParser::new);
 
 /// One leaf part of the bounce, decoded to text.
 #[derive(Debug, Clone)]
@@ -335,7 +341,17 @@ fn nesting_depth(message: &Message<'_>, max_parts: usize) -> usize {
 /// MIME encoded-words are decoded.
 pub fn parse_header_block(text: &str) -> Vec<(String, String)> {
     let mut headers: Vec<(String, String)> = Vec::new();
-    for line in text.lines() {
+    let mut rest = text;
+    while !rest.is_empty() {
+        // Lines as `str::lines` splits them: at "\n", without a "\r" before it.
+        let line = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(end) => {
+                let line = &rest[..end];
+                rest = &rest[end + 1..];
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None => std::mem::take(&mut rest),
+        };
         if line.trim().is_empty() {
             if headers.is_empty() {
                 continue;
@@ -349,11 +365,12 @@ pub fn parse_header_block(text: &str) -> Vec<(String, String)> {
             }
             continue;
         }
-        match line.split_once(':') {
-            Some((name, value)) if !name.is_empty() && !name.contains(' ') => {
-                headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
-            }
-            _ => {}
+        let Some(colon) = memchr::memchr(b':', line.as_bytes()) else {
+            continue;
+        };
+        let (name, value) = (&line[..colon], &line[colon + 1..]);
+        if !name.is_empty() && memchr::memchr(b' ', name.as_bytes()).is_none() {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
         }
     }
     for (_, value) in &mut headers {
@@ -367,7 +384,7 @@ pub fn parse_header_block(text: &str) -> Vec<(String, String)> {
 /// Decodes RFC 2047 encoded-words in a header value.
 fn decode_encoded_words(value: &str) -> String {
     let wrapped = format!("Subject: {value}\n\n");
-    MessageParser::default()
+    ENCODED_WORDS_PARSER
         .parse_headers(wrapped.as_bytes())
         .and_then(|m| m.subject().map(str::to_string))
         .unwrap_or_else(|| value.to_string())

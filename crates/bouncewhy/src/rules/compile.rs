@@ -8,6 +8,7 @@ use super::regexes::{compile_regex, RegexBank};
 use crate::diagnosis::Reason;
 use crate::Error;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex_automata::meta::BuildError;
 use std::cell::RefCell;
 use std::collections::HashSet;
 
@@ -153,7 +154,7 @@ impl RuleSet {
                 origin: "literal patterns".into(),
                 message: e.to_string(),
             })?;
-        let bad_regex = |position: usize, error: Option<regex::Error>| {
+        let bad_regex = |position: usize, error: Option<BuildError>| {
             let (index, source) = regex_patterns[position];
             let rule = &rules[index];
             let message = match error.or_else(|| compile_regex(source).err()) {

@@ -8,7 +8,8 @@
 //! compilation, and a text that mentions none of the literals costs one scan.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexBuilder};
+use regex_automata::meta::{BuildError, Regex};
+use regex_automata::util::syntax;
 use regex_syntax::hir::{Class, Hir, HirKind};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -20,13 +21,21 @@ pub const REGEX_SIZE_LIMIT: usize = 64 << 20;
 const MAX_ALTERNATIVES: usize = 64;
 
 /// Compiles `source` the way every rule regex is compiled: case-insensitive
-/// (Unicode), within [`REGEX_SIZE_LIMIT`].
-pub fn compile_regex(source: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(source)
-        .case_insensitive(true)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
-        .build()
+/// (Unicode), within [`REGEX_SIZE_LIMIT`]. The bank's own literal prefilter
+/// has already picked the regexes worth running, so neither a per-regex
+/// prefilter nor a fully built DFA pays for its construction: the lazy DFA
+/// answers each search.
+pub fn compile_regex(source: &str) -> Result<Regex, BuildError> {
+    Regex::builder()
+        .syntax(syntax::Config::new().case_insensitive(true))
+        .configure(
+            Regex::config()
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .hybrid_cache_capacity(REGEX_SIZE_LIMIT)
+                .dfa(false)
+                .auto_prefilter(false),
+        )
+        .build(source)
 }
 
 /// One rule regex, compiled on first use.
@@ -102,7 +111,7 @@ impl RegexBank {
     }
 
     /// Compiles every regex now; the position and error of the first that fails.
-    pub fn compile_all(&self) -> Result<(), (usize, regex::Error)> {
+    pub fn compile_all(&self) -> Result<(), (usize, BuildError)> {
         for (position, entry) in self.entries.iter().enumerate() {
             compile_regex(&entry.source).map_err(|error| (position, error))?;
         }
