@@ -6,6 +6,10 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+/// The allocator the `bouncewhy` binary (CLI and server) runs with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let Some(path) = std::env::args().nth(1) else {
         eprintln!("usage: explain_rate CASES.jsonl [SECONDS]");
