@@ -54,6 +54,22 @@ pub fn first_address(text: &str) -> Option<&str> {
     addresses(text).next()
 }
 
+/// The offset of the first `needle` in `haystack`: a SIMD scan, much cheaper
+/// than `str::find` on long bodies (the signature checks run on every message).
+pub fn find(haystack: &str, needle: &str) -> Option<usize> {
+    memchr::memmem::find(haystack.as_bytes(), needle.as_bytes())
+}
+
+/// The first `max` characters of `text` (all of it when shorter), without copying.
+pub fn first_chars(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    text.char_indices()
+        .nth(max)
+        .map_or(text, |(at, _)| &text[..at])
+}
+
 /// True when an address belongs to a mail system rather than a person.
 pub fn is_system_address(address: &str) -> bool {
     let local = address.split('@').next().unwrap_or("").to_ascii_lowercase();

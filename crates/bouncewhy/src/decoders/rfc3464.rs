@@ -24,15 +24,12 @@ impl Decoder for Rfc3464 {
                 p.content_type == "message/delivery-status"
                     || p.content_type == "message/global-delivery-status"
             })
-            .map(|p| p.text.clone())
-            .or_else(|| inline_fields(mail.body()))?;
-        let (per_message, recipients) = parse_fields(&fields_text);
+            .map(|p| p.text.as_str())
+            .or_else(|| inline_fields(mail.body(), mail.body_lower()))?;
+        let (per_message, recipients) = parse_fields(fields_text);
         let reporting_mta = field(&per_message, "reporting-mta").map(strip_type);
-        let body = mail.body();
-        let context: String = super::text::error_section(mail)
-            .chars()
-            .take(8000)
-            .collect();
+        let (body, lower) = (mail.body(), mail.body_lower());
+        let context = super::first_chars(super::text::error_section(mail), 8000);
         let reports: Vec<Report> = recipients
             .into_iter()
             .filter_map(|fields| {
@@ -45,8 +42,9 @@ impl Decoder for Rfc3464 {
                 let mut diagnostic = field(&fields, "diagnostic-code")
                     .map(strip_type)
                     .unwrap_or_default();
+                let about = body_lines_about(body, lower, &recipient);
                 if diagnostic.trim().is_empty() {
-                    diagnostic = body_lines_about(body, &recipient);
+                    diagnostic = about.to_string();
                 }
                 // Some MTAs explain the code in the Status field itself:
                 // "Status: 5.2.1 (mailbox disabled, not accepting messages)".
@@ -61,7 +59,7 @@ impl Decoder for Rfc3464 {
                 // The human-readable part often names the stage the
                 // diagnostic leaves out ("... after EHLO mx.example.com:").
                 let smtp_command = super::mta::common::command(&diagnostic)
-                    .or_else(|| super::mta::common::command(&body_lines_about(body, &recipient)));
+                    .or_else(|| super::mta::common::command(about));
                 let forced_reason = match action {
                     Some(Action::Delivered | Action::Relayed | Action::Expanded) => {
                         Some((Reason::Delivered, "rfc3464.action-delivered".to_string()))
@@ -80,7 +78,7 @@ impl Decoder for Rfc3464 {
                         .or_else(|| field(&per_message, "arrival-date"))
                         .map(str::to_string),
                     forced_reason,
-                    context: context.clone(),
+                    context: context.to_string(),
                     smtp_command,
                     ..Report::default()
                 })
@@ -107,9 +105,9 @@ fn refine_status(status: Option<StatusCode>, diagnostic: &str) -> Option<StatusC
     }
 }
 
-/// DSN fields written into a plain-text body (some MTAs do that).
-fn inline_fields(body: &str) -> Option<String> {
-    let lower = body.to_ascii_lowercase();
+/// DSN fields written into a plain-text body (some MTAs do that); `lower`
+/// is `body` in ASCII lower case.
+fn inline_fields<'a>(body: &'a str, lower: &str) -> Option<&'a str> {
     let start = lower
         .find("\nfinal-recipient:")
         .or_else(|| lower.find("\noriginal-recipient:"))?;
@@ -118,7 +116,7 @@ fn inline_fields(body: &str) -> Option<String> {
     }
     let block_start = lower[..start].rfind("\n\n").map_or(0, |p| p + 2);
     let reporting = lower[block_start..start].contains("reporting-mta:");
-    Some(body[if reporting { block_start } else { start + 1 }..].to_string())
+    Some(&body[if reporting { block_start } else { start + 1 }..])
 }
 
 type Fields = Vec<(String, String)>;
@@ -219,12 +217,11 @@ fn parse_action(value: &str) -> Option<Action> {
     Action::parse(word.trim_end_matches(['.', ';']))
 }
 
-/// Lines of the human-readable part that mention the recipient, and the lines after them.
-fn body_lines_about(body: &str, recipient: &str) -> String {
-    let lower = body.to_ascii_lowercase();
-    let needle = recipient.to_ascii_lowercase();
-    let Some(at) = lower.find(&needle) else {
-        return String::new();
+/// Lines of the human-readable part that mention the recipient, and the
+/// lines after them; `lower` is `body` in ASCII lower case.
+fn body_lines_about<'a>(body: &'a str, lower: &str, recipient: &str) -> &'a str {
+    let Some(at) = super::find(lower, &recipient.to_ascii_lowercase()) else {
+        return "";
     };
     let start = lower[..at].rfind('\n').map_or(0, |p| p + 1);
     let end = lower[at..].find("\n\n").map_or(body.len(), |p| at + p);
@@ -232,7 +229,7 @@ fn body_lines_about(body: &str, recipient: &str) -> String {
     while !body.is_char_boundary(end) {
         end -= 1;
     }
-    body[start..end].to_string()
+    &body[start..end]
 }
 
 #[cfg(test)]
