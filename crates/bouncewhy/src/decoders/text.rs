@@ -217,7 +217,7 @@ impl Decoder for PlainText {
         if recipients.is_empty() {
             recipients.push(String::new());
         }
-        let context = section.chars().take(8000).collect::<String>();
+        let context = super::first_chars(section, 8000);
         let reports = recipients
             .iter()
             .map(|recipient| {
@@ -231,7 +231,7 @@ impl Decoder for PlainText {
                     smtp_command: super::mta::common::command(&diagnostic),
                     diagnostic,
                     recipient: (!recipient.is_empty()).then(|| recipient.clone()),
-                    context: context.clone(),
+                    context: context.to_string(),
                     ..Report::default()
                 }
             })
