@@ -1,7 +1,7 @@
 //! Feedback reports (RFC 5965, ARF): `message/feedback-report` parts, or the
 //! same fields in the body of providers that send them inline.
 
-use super::{find, first_address, Decoder};
+use super::{find_literal, first_address, Decoder};
 use crate::diagnosis::Reason;
 use crate::engine::Report;
 use crate::message::{parse_header_block, Mail};
@@ -22,7 +22,7 @@ impl Decoder for Arf {
             .part("message/feedback-report")
             .map(|p| p.text.as_str())
             .or_else(|| {
-                let at = find(mail.body_lower(), "feedback-type:")?;
+                let at = find_literal!(mail.body_lower(), "feedback-type:")?;
                 Some(&mail.body()[at..])
             })?;
         let fields = parse_header_block(report_text);

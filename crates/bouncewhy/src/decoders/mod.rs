@@ -55,10 +55,22 @@ pub fn first_address(text: &str) -> Option<&str> {
 }
 
 /// The offset of the first `needle` in `haystack`: a SIMD scan, much cheaper
-/// than `str::find` on long bodies (the signature checks run on every message).
+/// than `str::find` on long bodies.
 pub fn find(haystack: &str, needle: &str) -> Option<usize> {
     memchr::memmem::find(haystack.as_bytes(), needle.as_bytes())
 }
+
+/// [`find`] for a constant needle, with its searcher built once per call
+/// site (building costs more than searching a typical body): for the
+/// signature checks that run on every message.
+macro_rules! find_literal {
+    ($haystack:expr, $needle:expr $(,)?) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
+        FINDER.find($haystack.as_bytes())
+    }};
+}
+pub(crate) use find_literal;
 
 /// Whether `haystack` contains `needle` (given in lower case) in any ASCII
 /// case, without a lower-cased copy of `haystack`.

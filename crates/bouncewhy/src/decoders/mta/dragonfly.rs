@@ -8,7 +8,7 @@
 //! because of time: expired.
 
 use super::common::{fold, report};
-use crate::decoders::{addresses, find, Decoder};
+use crate::decoders::{addresses, find, find_literal, Decoder};
 use crate::diagnosis::Reason;
 use crate::engine::Report;
 use crate::message::Mail;
@@ -24,7 +24,7 @@ impl Decoder for DragonFly {
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
         let body = mail.body();
         let lower = mail.body_lower();
-        find(lower, "this is the dragonfly mail agent")?;
+        find_literal!(lower, "this is the dragonfly mail agent")?;
         let key = "there was an error delivering your mail to";
         let mut reports = Vec::new();
         let mut rest = 0;

@@ -11,7 +11,7 @@
 
 use super::common::{as_address, fold, report};
 use crate::decoders::text::{error_section, error_section_lower};
-use crate::decoders::{addresses, find, first_chars, Decoder};
+use crate::decoders::{addresses, find_literal, first_chars, Decoder};
 use crate::diagnosis::Reason;
 use crate::engine::Report;
 use crate::message::Mail;
@@ -38,7 +38,7 @@ impl Decoder for Exim {
             return None;
         }
         let signed = mail.header("x-failed-recipients").is_some()
-            || find(
+            || find_literal!(
                 mail.body_lower(),
                 "this message was created automatically by mail delivery software",
             )
@@ -177,7 +177,7 @@ fn recipient_of(head: &str, failed: &[&str], mail: &Mail) -> Option<String> {
 /// `section` in ASCII lower case.
 fn generated_texts(section: &str, lower: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    let Some(at) = find(lower, "was generated during the delivery attempt") else {
+    let Some(at) = find_literal!(lower, "was generated during the delivery attempt") else {
         return out;
     };
     let mut in_header = false;

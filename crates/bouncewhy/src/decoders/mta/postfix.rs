@@ -12,7 +12,9 @@
 
 use super::common::{command, fold, remote_host};
 use crate::decoders::rfc3464::Rfc3464;
-use crate::decoders::{addresses, contains_ignore_ascii_case, find, is_system_address, Decoder};
+use crate::decoders::{
+    addresses, contains_ignore_ascii_case, find_literal, is_system_address, Decoder,
+};
 use crate::diagnosis::{Action, Reason};
 use crate::engine::Report;
 use crate::message::{parse_header_block, Mail};
@@ -31,8 +33,8 @@ impl Decoder for Postfix {
         let signed = mail.part("message/delivery-status").is_some_and(|p| {
             contains_ignore_ascii_case(&p.text, "x-postfix-queue-id")
                 || contains_ignore_ascii_case(&p.text, "x-postfix-sender")
-        }) || find(lower, "this is the mail system at host").is_some()
-            || find(lower, "this is the postfix program at host").is_some();
+        }) || find_literal!(lower, "this is the mail system at host").is_some()
+            || find_literal!(lower, "this is the postfix program at host").is_some();
         if !signed {
             return None;
         }

@@ -10,7 +10,7 @@
 //! long." is kept as context only: the remote host's words decide the reason.
 
 use super::common::{as_address, fold};
-use crate::decoders::{find, first_chars, Decoder};
+use crate::decoders::{find, find_literal, first_chars, Decoder};
 use crate::engine::Report;
 use crate::message::Mail;
 
@@ -41,8 +41,8 @@ impl Decoder for Qmail {
         }
         let body = mail.body();
         let lower = mail.body_lower();
-        let start = find(lower, "this is the qmail-send program").or_else(|| {
-            find(
+        let start = find_literal!(lower, "this is the qmail-send program").or_else(|| {
+            find_literal!(
                 lower,
                 "i wasn't able to deliver your message to the following addresses",
             )

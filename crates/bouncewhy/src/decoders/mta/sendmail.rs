@@ -15,7 +15,7 @@
 
 use super::common::fold;
 use crate::decoders::rfc3464::Rfc3464;
-use crate::decoders::{addresses, find, Decoder};
+use crate::decoders::{addresses, find_literal, Decoder};
 use crate::diagnosis::Reason;
 use crate::engine::Report;
 use crate::message::Mail;
@@ -37,7 +37,7 @@ impl Decoder for Sendmail {
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
         // A heading is a whole line: without its text in the body, none is there.
         let lower = mail.body_lower();
-        if find(lower, FATAL).is_none() && find(lower, TRANSCRIPT).is_none() {
+        if find_literal!(lower, FATAL).is_none() && find_literal!(lower, TRANSCRIPT).is_none() {
             return None;
         }
         let lines: Vec<&str> = mail.body().lines().map(unquote).collect();

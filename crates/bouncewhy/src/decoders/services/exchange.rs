@@ -11,7 +11,7 @@
 //!   the generating server (`Generating server: host`, `Serveur de génération : host`).
 
 use super::super::text::{error_section, error_section_lower};
-use super::super::{addresses, find, is_system_address, Decoder};
+use super::super::{addresses, find_literal, is_system_address, Decoder};
 use super::unfold;
 use crate::engine::Report;
 use crate::message::Mail;
@@ -57,9 +57,10 @@ impl Decoder for Exchange {
             .header("x-mailer")
             .is_some_and(|m| m.contains("Internet Mail Service"));
         let lower = mail.body_lower();
-        let admin_lines = find(lower, "returned '").is_some() || has_hash_line(mail.body());
-        let legacy_report =
-            microsoft_headers || find(lower, "did not reach the following recipient").is_some();
+        let admin_lines =
+            find_literal!(lower, "returned '").is_some() || has_hash_line(mail.body());
+        let legacy_report = microsoft_headers
+            || find_literal!(lower, "did not reach the following recipient").is_some();
         if !admin_lines && !legacy_report {
             return None;
         }
