@@ -232,7 +232,7 @@ fn body_lines_about<'a>(body: &'a str, lower: &str, recipient: &str) -> &'a str 
         return "";
     };
     let start = lower[..at].rfind('\n').map_or(0, |p| p + 1);
-    let end = lower[at..].find("\n\n").map_or(body.len(), |p| at + p);
+    let end = find_literal!(&lower[at..], "\n\n").map_or(body.len(), |p| at + p);
     let mut end = end.min(start + 2000).min(body.len());
     while !body.is_char_boundary(end) {
         end -= 1;
