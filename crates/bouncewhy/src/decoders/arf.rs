@@ -1,7 +1,7 @@
 //! Feedback reports (RFC 5965, ARF): `message/feedback-report` parts, or the
 //! same fields in the body of providers that send them inline.
 
-use super::{first_address, Decoder};
+use super::{find_literal, first_address, Decoder};
 use crate::diagnosis::Reason;
 use crate::engine::Report;
 use crate::message::{parse_header_block, Mail};
@@ -20,13 +20,12 @@ impl Decoder for Arf {
         }
         let report_text = mail
             .part("message/feedback-report")
-            .map(|p| p.text.clone())
+            .map(|p| p.text.as_str())
             .or_else(|| {
-                let body = mail.body();
-                let at = mail.body_lower().find("feedback-type:")?;
-                Some(body[at..].to_string())
+                let at = find_literal!(mail.body_lower(), "feedback-type:")?;
+                Some(&mail.body()[at..])
             })?;
-        let fields = parse_header_block(&report_text);
+        let fields = parse_header_block(report_text);
         let get = |name: &str| {
             fields
                 .iter()

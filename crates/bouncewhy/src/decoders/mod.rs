@@ -54,6 +54,48 @@ pub fn first_address(text: &str) -> Option<&str> {
     addresses(text).next()
 }
 
+/// The offset of the first `needle` in `haystack`: a SIMD scan, much cheaper
+/// than `str::find` on long bodies.
+pub fn find(haystack: &str, needle: &str) -> Option<usize> {
+    memchr::memmem::find(haystack.as_bytes(), needle.as_bytes())
+}
+
+/// [`find`] for a constant needle, with its searcher built once per call
+/// site (building costs more than searching a typical body): for the
+/// signature checks that run on every message.
+macro_rules! find_literal {
+    ($haystack:expr, $needle:expr $(,)?) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
+        FINDER.find($haystack.as_bytes())
+    }};
+}
+pub(crate) use find_literal;
+
+/// Whether `haystack` contains `needle` (given in lower case) in any ASCII
+/// case, without a lower-cased copy of `haystack`.
+pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    let (hay, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), hay).any(|at| {
+        hay[at..]
+            .get(..needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    })
+}
+
+/// The first `max` characters of `text` (all of it when shorter), without copying.
+pub fn first_chars(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    text.char_indices()
+        .nth(max)
+        .map_or(text, |(at, _)| &text[..at])
+}
+
 /// True when an address belongs to a mail system rather than a person.
 pub fn is_system_address(address: &str) -> bool {
     let local = address.split('@').next().unwrap_or("").to_ascii_lowercase();

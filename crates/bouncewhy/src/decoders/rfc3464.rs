@@ -2,11 +2,12 @@
 //! `multipart/report; report-type=delivery-status` with a
 //! `message/delivery-status` part, or the same fields inlined in the body.
 
-use super::Decoder;
+use super::{find, find_literal, first_chars, Decoder};
 use crate::diagnosis::{Action, Reason};
 use crate::engine::Report;
 use crate::message::Mail;
 use crate::smtp::{find_status, normalize, StatusCode};
+use std::borrow::Cow;
 
 /// The RFC 3464 decoder.
 pub struct Rfc3464;
@@ -24,15 +25,12 @@ impl Decoder for Rfc3464 {
                 p.content_type == "message/delivery-status"
                     || p.content_type == "message/global-delivery-status"
             })
-            .map(|p| p.text.clone())
-            .or_else(|| inline_fields(mail.body()))?;
-        let (per_message, recipients) = parse_fields(&fields_text);
+            .map(|p| p.text.as_str())
+            .or_else(|| inline_fields(mail.body(), mail.body_lower()))?;
+        let (per_message, recipients) = parse_fields(fields_text);
         let reporting_mta = field(&per_message, "reporting-mta").map(strip_type);
-        let body = mail.body();
-        let context: String = super::text::error_section(mail)
-            .chars()
-            .take(8000)
-            .collect();
+        let (body, lower) = (mail.body(), mail.body_lower());
+        let context = first_chars(super::text::error_section(mail), 8000);
         let reports: Vec<Report> = recipients
             .into_iter()
             .filter_map(|fields| {
@@ -45,8 +43,9 @@ impl Decoder for Rfc3464 {
                 let mut diagnostic = field(&fields, "diagnostic-code")
                     .map(strip_type)
                     .unwrap_or_default();
+                let about = body_lines_about(body, lower, &recipient);
                 if diagnostic.trim().is_empty() {
-                    diagnostic = body_lines_about(body, &recipient);
+                    diagnostic = about.to_string();
                 }
                 // Some MTAs explain the code in the Status field itself:
                 // "Status: 5.2.1 (mailbox disabled, not accepting messages)".
@@ -61,7 +60,7 @@ impl Decoder for Rfc3464 {
                 // The human-readable part often names the stage the
                 // diagnostic leaves out ("... after EHLO mx.example.com:").
                 let smtp_command = super::mta::common::command(&diagnostic)
-                    .or_else(|| super::mta::common::command(&body_lines_about(body, &recipient)));
+                    .or_else(|| super::mta::common::command(about));
                 let forced_reason = match action {
                     Some(Action::Delivered | Action::Relayed | Action::Expanded) => {
                         Some((Reason::Delivered, "rfc3464.action-delivered".to_string()))
@@ -80,7 +79,7 @@ impl Decoder for Rfc3464 {
                         .or_else(|| field(&per_message, "arrival-date"))
                         .map(str::to_string),
                     forced_reason,
-                    context: context.clone(),
+                    context: context.to_string(),
                     smtp_command,
                     ..Report::default()
                 })
@@ -107,34 +106,32 @@ fn refine_status(status: Option<StatusCode>, diagnostic: &str) -> Option<StatusC
     }
 }
 
-/// DSN fields written into a plain-text body (some MTAs do that).
-fn inline_fields(body: &str) -> Option<String> {
-    let lower = body.to_ascii_lowercase();
-    let start = lower
-        .find("\nfinal-recipient:")
-        .or_else(|| lower.find("\noriginal-recipient:"))?;
+/// DSN fields written into a plain-text body (some MTAs do that); `lower`
+/// is `body` in ASCII lower case.
+fn inline_fields<'a>(body: &'a str, lower: &str) -> Option<&'a str> {
+    let start = find_literal!(lower, "\nfinal-recipient:")
+        .or_else(|| find_literal!(lower, "\noriginal-recipient:"))?;
     if !lower[start..].contains("\nstatus:") && !lower[start..].contains("\naction:") {
         return None;
     }
     let block_start = lower[..start].rfind("\n\n").map_or(0, |p| p + 2);
     let reporting = lower[block_start..start].contains("reporting-mta:");
-    Some(body[if reporting { block_start } else { start + 1 }..].to_string())
+    Some(&body[if reporting { block_start } else { start + 1 }..])
 }
 
-type Fields = Vec<(String, String)>;
+/// Fields as (name in its own case, value with folded lines unfolded).
+type Fields<'a> = Vec<(&'a str, Cow<'a, str>)>;
 
 /// Splits DSN text into the per-message fields and one field list per recipient.
 ///
 /// Blocks are separated by blank lines; a block that names a recipient
 /// (`Final-Recipient` or `Original-Recipient`, in any position) is a recipient
 /// block, and a block naming several recipients is split at each repeat.
-pub(crate) fn parse_fields(text: &str) -> (Fields, Vec<Fields>) {
+pub(crate) fn parse_fields(text: &str) -> (Fields<'_>, Vec<Fields<'_>>) {
     let mut per_message = Fields::new();
     let mut recipients: Vec<Fields> = Vec::new();
     for block in blocks(text) {
-        let names_recipient = block
-            .iter()
-            .any(|(n, _)| n == "final-recipient" || n == "original-recipient");
+        let names_recipient = block.iter().any(|(n, _)| is_recipient_field(n));
         if !names_recipient {
             if recipients.is_empty() {
                 per_message.extend(block);
@@ -145,11 +142,12 @@ pub(crate) fn parse_fields(text: &str) -> (Fields, Vec<Fields>) {
         }
         let mut current = Fields::new();
         for (name, value) in block {
-            let repeats =
-                (name == "final-recipient" || name == "original-recipient") && has(&current, &name);
-            let final_after_final = name == "original-recipient"
+            let repeats = is_recipient_field(name) && has(&current, name);
+            let final_after_final = name.eq_ignore_ascii_case("original-recipient")
                 && has(&current, "final-recipient")
-                && current.iter().rposition(|(n, _)| n == "final-recipient")
+                && current
+                    .iter()
+                    .rposition(|(n, _)| n.eq_ignore_ascii_case("final-recipient"))
                     != Some(current.len() - 1);
             if repeats || final_after_final {
                 recipients.push(std::mem::take(&mut current));
@@ -161,8 +159,13 @@ pub(crate) fn parse_fields(text: &str) -> (Fields, Vec<Fields>) {
     (per_message, recipients)
 }
 
+/// Whether a field names a recipient.
+fn is_recipient_field(name: &str) -> bool {
+    name.eq_ignore_ascii_case("final-recipient") || name.eq_ignore_ascii_case("original-recipient")
+}
+
 /// Header-like fields grouped by blank lines, with folded lines unfolded.
-fn blocks(text: &str) -> Vec<Fields> {
+fn blocks(text: &str) -> Vec<Fields<'_>> {
     let mut blocks = Vec::new();
     let mut current = Fields::new();
     for line in text.lines() {
@@ -174,15 +177,16 @@ fn blocks(text: &str) -> Vec<Fields> {
         }
         if line.starts_with([' ', '\t']) {
             if let Some((_, value)) = current.last_mut() {
+                let value = value.to_mut();
                 value.push(' ');
                 value.push_str(line.trim());
             }
             continue;
         }
         if let Some((name, value)) = line.split_once(':') {
-            let name = name.trim().to_ascii_lowercase();
+            let name = name.trim();
             if !name.is_empty() && !name.contains(' ') {
-                current.push((name, value.trim().to_string()));
+                current.push((name, Cow::Borrowed(value.trim())));
             }
         }
     }
@@ -192,15 +196,17 @@ fn blocks(text: &str) -> Vec<Fields> {
     blocks
 }
 
+/// Whether `fields` has a field `name` (in any ASCII case).
 fn has(fields: &Fields, name: &str) -> bool {
-    fields.iter().any(|(n, _)| n == name)
+    fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
 }
 
+/// The first non-empty value of the field `name` (lower case).
 fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
     fields
         .iter()
-        .find(|(n, v)| n == name && !v.is_empty())
-        .map(|(_, v)| v.as_str())
+        .find(|(n, v)| n.eq_ignore_ascii_case(name) && !v.is_empty())
+        .map(|(_, v)| v.as_ref())
 }
 
 /// Drops the address or diagnostic type: `rfc822; a@b` → `a@b`, `smtp; 550 ...` → `550 ...`.
@@ -219,20 +225,19 @@ fn parse_action(value: &str) -> Option<Action> {
     Action::parse(word.trim_end_matches(['.', ';']))
 }
 
-/// Lines of the human-readable part that mention the recipient, and the lines after them.
-fn body_lines_about(body: &str, recipient: &str) -> String {
-    let lower = body.to_ascii_lowercase();
-    let needle = recipient.to_ascii_lowercase();
-    let Some(at) = lower.find(&needle) else {
-        return String::new();
+/// Lines of the human-readable part that mention the recipient, and the
+/// lines after them; `lower` is `body` in ASCII lower case.
+fn body_lines_about<'a>(body: &'a str, lower: &str, recipient: &str) -> &'a str {
+    let Some(at) = find(lower, &recipient.to_ascii_lowercase()) else {
+        return "";
     };
     let start = lower[..at].rfind('\n').map_or(0, |p| p + 1);
-    let end = lower[at..].find("\n\n").map_or(body.len(), |p| at + p);
+    let end = find_literal!(&lower[at..], "\n\n").map_or(body.len(), |p| at + p);
     let mut end = end.min(start + 2000).min(body.len());
     while !body.is_char_boundary(end) {
         end -= 1;
     }
-    body[start..end].to_string()
+    &body[start..end]
 }
 
 #[cfg(test)]

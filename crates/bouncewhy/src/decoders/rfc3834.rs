@@ -60,9 +60,14 @@ impl Decoder for AutoReply {
         .iter()
         .any(|h| mail.header(h).is_some());
         let subject = mail.subject().to_lowercase();
-        let subject_says = SUBJECT_MARKERS
-            .iter()
-            .any(|m| subject.starts_with(m) || subject.contains(&format!(" {m}")));
+        // A marker at the start of the subject or of one of its words.
+        let subject_says = std::iter::once(0)
+            .chain(subject.match_indices(' ').map(|(at, _)| at + 1))
+            .any(|word| {
+                SUBJECT_MARKERS
+                    .iter()
+                    .any(|m| subject[word..].starts_with(m))
+            });
         let precedence_auto = mail
             .header("precedence")
             .is_some_and(|v| v.eq_ignore_ascii_case("auto_reply"));

@@ -6,7 +6,7 @@
 use super::{addresses, is_system_address, Decoder};
 use crate::engine::Report;
 use crate::message::Mail;
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use std::sync::LazyLock;
 
 /// The plain-text bounce scanner.
@@ -217,7 +217,7 @@ impl Decoder for PlainText {
         if recipients.is_empty() {
             recipients.push(String::new());
         }
-        let context = section.chars().take(8000).collect::<String>();
+        let context = super::first_chars(section, 8000);
         let reports = recipients
             .iter()
             .map(|recipient| {
@@ -231,7 +231,7 @@ impl Decoder for PlainText {
                     smtp_command: super::mta::common::command(&diagnostic),
                     diagnostic,
                     recipient: (!recipient.is_empty()).then(|| recipient.clone()),
-                    context: context.clone(),
+                    context: context.to_string(),
                     ..Report::default()
                 }
             })
@@ -331,15 +331,24 @@ fn section_end(mail: &Mail) -> usize {
     mail.error_section_end(|body, lower| section_before_original(body, lower).len())
 }
 
-/// All [`ORIGINAL_MARKERS`] in one automaton: one pass over the body.
+/// All [`ORIGINAL_MARKERS`] in one automaton. Leftmost-first matching lets
+/// it use a SIMD prefilter; it finds the same first line as any other
+/// semantics, since no marker spans a line break. Only the first match from
+/// some offset is asked for, so a (cheaply built) NFA suffices.
 static ORIGINAL_MARKER_FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new(ORIGINAL_MARKERS).expect("the original-message markers form an automaton")
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostFirst)
+        .kind(Some(AhoCorasickKind::ContiguousNFA))
+        .build(ORIGINAL_MARKERS)
+        .expect("the original-message markers form an automaton")
 });
 
 /// Header lines that can only belong to a returned original message.
+const ORIGINAL_HEADERS: [&str; 3] = ["\nreturn-path:", "\nreceived: from", "\nreceived: by"];
+
+/// [`ORIGINAL_HEADERS`] in one automaton.
 static ORIGINAL_HEADER_FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new(["\nreturn-path:", "\nreceived: from", "\nreceived: by"])
-        .expect("the original-header markers form an automaton")
+    AhoCorasick::new(ORIGINAL_HEADERS).expect("the original-header markers form an automaton")
 });
 
 /// The part of `body` before the returned original; `lower` is `body` in ASCII lower case.
@@ -347,15 +356,17 @@ static ORIGINAL_HEADER_FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
 /// marker, or at the first header line of a returned message.
 fn section_before_original<'a>(body: &'a str, lower: &str) -> &'a str {
     let line_start = |at: usize| lower[..at].rfind('\n').map_or(0, |p| p + 1);
-    let mut end = ORIGINAL_MARKER_FINDER
-        .find_iter(lower)
-        .map(|m| line_start(m.start()))
-        .find(|&start| start > 0)
-        .unwrap_or(body.len());
-    if let Some(header) = ORIGINAL_HEADER_FINDER
-        .find_iter(lower)
-        .find(|m| m.start() > 0)
-    {
+    let mut end = memchr::memchr(b'\n', lower.as_bytes())
+        .and_then(|first_line_end| {
+            ORIGINAL_MARKER_FINDER.find(Input::new(lower).span(first_line_end + 1..lower.len()))
+        })
+        .map_or(body.len(), |m| line_start(m.start()));
+    // A header line counts only when it starts before `end` - 1, and then it
+    // ends before `limit`. (Each header starts with its only line break, so
+    // matches never overlap and the first found is the leftmost.)
+    let longest = ORIGINAL_HEADERS.iter().map(|h| h.len()).max().unwrap_or(0);
+    let limit = (end + longest).min(lower.len());
+    if let Some(header) = ORIGINAL_HEADER_FINDER.find(Input::new(lower).span(1.min(limit)..limit)) {
         end = end.min(header.start() + 1);
     }
     &body[..end]

@@ -1,7 +1,7 @@
 //! Apache James bounces: `Error message below:` with the server's words, then
 //! `Message details:` whose `RCPT TO:` line names the failed recipient.
 
-use super::super::{addresses, Decoder};
+use super::super::{addresses, find_literal, Decoder};
 use crate::engine::Report;
 use crate::message::Mail;
 
@@ -15,7 +15,8 @@ impl Decoder for ApacheJames {
 
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
         let body = mail.body();
-        let (head, details) = body.split_once("Message details:")?;
+        let at = find_literal!(body, "Message details:")?;
+        let (head, details) = (&body[..at], &body[at + "Message details:".len()..]);
         let (_, error) = head.split_once("Error message below:")?;
         let recipients: Vec<&str> = details
             .lines()

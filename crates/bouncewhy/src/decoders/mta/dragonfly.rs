@@ -8,7 +8,7 @@
 //! because of time: expired.
 
 use super::common::{fold, report};
-use crate::decoders::{addresses, Decoder};
+use crate::decoders::{addresses, find, find_literal, Decoder};
 use crate::diagnosis::Reason;
 use crate::engine::Report;
 use crate::message::Mail;
@@ -24,11 +24,11 @@ impl Decoder for DragonFly {
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
         let body = mail.body();
         let lower = mail.body_lower();
-        lower.find("this is the dragonfly mail agent")?;
+        find_literal!(lower, "this is the dragonfly mail agent")?;
         let key = "there was an error delivering your mail to";
         let mut reports = Vec::new();
         let mut rest = 0;
-        while let Some(found) = lower[rest..].find(key) {
+        while let Some(found) = find(&lower[rest..], key) {
             let at = rest + found;
             let line_end = lower[at..].find('\n').map_or(lower.len(), |p| at + p);
             let Some(recipient) = addresses(&body[at..line_end]).next() else {
@@ -36,7 +36,7 @@ impl Decoder for DragonFly {
             };
             let text_end = ["message headers follow", "original message follows", key]
                 .iter()
-                .filter_map(|m| lower[line_end..].find(m).map(|p| line_end + p))
+                .filter_map(|m| find(&lower[line_end..], m).map(|p| line_end + p))
                 .min()
                 .unwrap_or(body.len());
             let lines: Vec<&str> = body[line_end..text_end].lines().collect();

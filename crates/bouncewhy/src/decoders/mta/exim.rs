@@ -10,8 +10,8 @@
 //! "retry timeout exceeded" is Exim giving up because of time: expired.
 
 use super::common::{as_address, fold, report};
-use crate::decoders::text::error_section;
-use crate::decoders::{addresses, Decoder};
+use crate::decoders::text::{error_section, error_section_lower};
+use crate::decoders::{addresses, find_literal, first_chars, Decoder};
 use crate::diagnosis::Reason;
 use crate::engine::Report;
 use crate::message::Mail;
@@ -37,19 +37,21 @@ impl Decoder for Exim {
         if mail.part("message/delivery-status").is_some() {
             return None;
         }
-        let lower = mail.body_lower();
-        let signed = lower
-            .contains("this message was created automatically by mail delivery software")
-            || mail.header("x-failed-recipients").is_some();
+        let signed = mail.header("x-failed-recipients").is_some()
+            || find_literal!(
+                mail.body_lower(),
+                "this message was created automatically by mail delivery software",
+            )
+            .is_some();
         if !signed {
             return None;
         }
         let section = error_section(mail);
         let lines: Vec<&str> = section.lines().collect();
-        let start = lines.iter().position(|l| {
-            let l = l.to_ascii_lowercase();
-            LIST_STARTS.iter().any(|s| l.contains(s))
-        })?;
+        // Lower-casing keeps every line break, so line numbers agree.
+        let start = error_section_lower(mail)
+            .lines()
+            .position(|l| LIST_STARTS.iter().any(|s| l.contains(s)))?;
         let mut blocks: Vec<(String, Vec<&str>)> = Vec::new();
         for line in &lines[start + 1..] {
             if line.trim().is_empty() {
@@ -68,7 +70,8 @@ impl Decoder for Exim {
                 text.push(line);
             }
         }
-        let generated = generated_texts(section);
+        let generated = generated_texts(section, error_section_lower(mail));
+        let context = first_chars(section, 4000);
         let failed: Vec<&str> = mail
             .header("x-failed-recipients")
             .map(|h| addresses(h).collect())
@@ -114,7 +117,7 @@ impl Decoder for Exim {
             {
                 r.forced_reason = Some((Reason::Expired, "exim.retry-timeout-exceeded".into()));
             }
-            r.context = section.chars().take(4000).collect();
+            r.context = context.to_string();
             reports.push(r);
         }
         if reports.is_empty() {
@@ -122,7 +125,7 @@ impl Decoder for Exim {
                 .iter()
                 .map(|a| {
                     let mut r = report(a, String::new());
-                    r.context = section.chars().take(4000).collect();
+                    r.context = context.to_string();
                     r
                 })
                 .collect();
@@ -170,13 +173,11 @@ fn recipient_of(head: &str, failed: &[&str], mail: &Mail) -> Option<String> {
 }
 
 /// Exim's "The following text was generated during the delivery attempt:"
-/// blocks: `------ address ------` followed by the text.
-fn generated_texts(section: &str) -> Vec<(String, String)> {
+/// blocks: `------ address ------` followed by the text. `lower` is
+/// `section` in ASCII lower case.
+fn generated_texts(section: &str, lower: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    let Some(at) = section
-        .to_ascii_lowercase()
-        .find("was generated during the delivery attempt")
-    else {
+    let Some(at) = find_literal!(lower, "was generated during the delivery attempt") else {
         return out;
     };
     let mut in_header = false;

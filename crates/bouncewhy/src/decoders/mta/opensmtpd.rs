@@ -13,7 +13,7 @@
 
 use super::common::{as_address, report};
 use crate::decoders::rfc3464::Rfc3464;
-use crate::decoders::Decoder;
+use crate::decoders::{find_literal, Decoder};
 use crate::diagnosis::Reason;
 use crate::engine::Report;
 use crate::message::Mail;
@@ -35,9 +35,7 @@ impl Decoder for OpenSmtpd {
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
         let body = mail.body();
         let lower = mail.body_lower();
-        if !lower.contains("this is the mailer-daemon, please do not reply") {
-            return None;
-        }
+        find_literal!(lower, "this is the mailer-daemon, please do not reply")?;
         let start = INTROS.iter().filter_map(|i| lower.find(i)).min()?;
         let mut listed: Vec<(String, String)> = Vec::new();
         for line in body[start..].lines().skip(1) {

@@ -12,7 +12,9 @@
 
 use super::common::{command, fold, remote_host};
 use crate::decoders::rfc3464::Rfc3464;
-use crate::decoders::{addresses, is_system_address, Decoder};
+use crate::decoders::{
+    addresses, contains_ignore_ascii_case, find_literal, is_system_address, Decoder,
+};
 use crate::diagnosis::{Action, Reason};
 use crate::engine::Report;
 use crate::message::{parse_header_block, Mail};
@@ -28,14 +30,11 @@ impl Decoder for Postfix {
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
         let body = mail.body();
         let lower = mail.body_lower();
-        let dsn = mail
-            .part("message/delivery-status")
-            .map(|p| p.text.to_ascii_lowercase());
-        let signed = dsn
-            .as_deref()
-            .is_some_and(|d| d.contains("x-postfix-queue-id") || d.contains("x-postfix-sender"))
-            || lower.contains("this is the mail system at host")
-            || lower.contains("this is the postfix program at host");
+        let signed = mail.part("message/delivery-status").is_some_and(|p| {
+            contains_ignore_ascii_case(&p.text, "x-postfix-queue-id")
+                || contains_ignore_ascii_case(&p.text, "x-postfix-sender")
+        }) || find_literal!(lower, "this is the mail system at host").is_some()
+            || find_literal!(lower, "this is the postfix program at host").is_some();
         if !signed {
             return None;
         }

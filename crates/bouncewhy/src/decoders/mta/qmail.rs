@@ -10,7 +10,7 @@
 //! long." is kept as context only: the remote host's words decide the reason.
 
 use super::common::{as_address, fold};
-use crate::decoders::Decoder;
+use crate::decoders::{find, find_literal, first_chars, Decoder};
 use crate::engine::Report;
 use crate::message::Mail;
 
@@ -41,8 +41,11 @@ impl Decoder for Qmail {
         }
         let body = mail.body();
         let lower = mail.body_lower();
-        let start = lower.find("this is the qmail-send program").or_else(|| {
-            lower.find("i wasn't able to deliver your message to the following addresses")
+        let start = find_literal!(lower, "this is the qmail-send program").or_else(|| {
+            find_literal!(
+                lower,
+                "i wasn't able to deliver your message to the following addresses",
+            )
         })?;
         let section = &body[start..];
         let end = [
@@ -51,7 +54,7 @@ impl Decoder for Qmail {
             "\n--- original message follows",
         ]
         .iter()
-        .filter_map(|m| section.to_ascii_lowercase().find(m))
+        .filter_map(|m| find(&lower[start..], m))
         .min()
         .unwrap_or(section.len());
         let section = &section[..end];
@@ -68,7 +71,7 @@ impl Decoder for Qmail {
                 text.push(t);
             }
         }
-        let context: String = section.chars().take(4000).collect();
+        let context = first_chars(section, 4000);
         let reports: Vec<Report> = blocks
             .into_iter()
             .map(|(recipient, lines)| {
@@ -97,7 +100,7 @@ impl Decoder for Qmail {
                     remote_host: remote_ip(&diagnostic),
                     smtp_command,
                     diagnostic: diagnostic.trim().to_string(),
-                    context: context.clone(),
+                    context: context.to_string(),
                     ..Report::default()
                 }
             })

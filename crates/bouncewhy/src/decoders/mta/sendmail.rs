@@ -15,7 +15,7 @@
 
 use super::common::fold;
 use crate::decoders::rfc3464::Rfc3464;
-use crate::decoders::{addresses, Decoder};
+use crate::decoders::{addresses, find_literal, Decoder};
 use crate::diagnosis::Reason;
 use crate::engine::Report;
 use crate::message::Mail;
@@ -35,14 +35,19 @@ impl Decoder for Sendmail {
     }
 
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
-        let body = mail.body();
-        let lines: Vec<&str> = body.lines().map(unquote).collect();
-        let lower: Vec<String> = lines
-            .iter()
-            .map(|l| l.trim().to_ascii_lowercase())
-            .collect();
-        let fatal = lower.iter().position(|l| l == FATAL);
-        let transcript = lower.iter().position(|l| l == TRANSCRIPT);
+        // A heading is a whole line: without its text in the body, none is there.
+        let lower = mail.body_lower();
+        if find_literal!(lower, FATAL).is_none() && find_literal!(lower, TRANSCRIPT).is_none() {
+            return None;
+        }
+        let lines: Vec<&str> = mail.body().lines().map(unquote).collect();
+        let heading = |text: &str| {
+            lines
+                .iter()
+                .position(|l| l.trim().eq_ignore_ascii_case(text))
+        };
+        let fatal = heading(FATAL);
+        let transcript = heading(TRANSCRIPT);
         if fatal.is_none() && transcript.is_none() {
             return None;
         }

@@ -14,7 +14,7 @@
 //!   the remote server's (innermost) codes are reported.
 
 use super::super::rfc3464::Rfc3464;
-use super::super::Decoder;
+use super::super::{find_literal, Decoder};
 
 use crate::diagnosis::{Action, Reason};
 use crate::engine::Report;
@@ -34,7 +34,9 @@ impl Decoder for AmazonSes {
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
         let from = mail.from().to_ascii_lowercase();
         let body = mail.body();
-        if body.contains("notificationType") || body.contains("eventType") {
+        if find_literal!(body, "notificationType").is_some()
+            || find_literal!(body, "eventType").is_some()
+        {
             let sns = from.contains("amazonaws.com")
                 || mail
                     .headers

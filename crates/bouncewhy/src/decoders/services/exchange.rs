@@ -10,7 +10,8 @@
 //!   `#< #5.1.1 smtp;550 5.1.1 ...> #SMTP#`; the line before the address names
 //!   the generating server (`Generating server: host`, `Serveur de génération : host`).
 
-use super::super::{addresses, is_system_address, Decoder};
+use super::super::text::{error_section, error_section_lower};
+use super::super::{addresses, find_literal, is_system_address, Decoder};
 use super::unfold;
 use crate::engine::Report;
 use crate::message::Mail;
@@ -55,20 +56,38 @@ impl Decoder for Exchange {
         }) || mail
             .header("x-mailer")
             .is_some_and(|m| m.contains("Internet Mail Service"));
-        let section = super::super::text::error_section(mail);
-        let reports = if ADMIN_LINE.is_match(section) {
+        let lower = mail.body_lower();
+        let admin_lines =
+            find_literal!(lower, "returned '").is_some() || has_hash_line(mail.body());
+        let legacy_report = microsoft_headers
+            || find_literal!(lower, "did not reach the following recipient").is_some();
+        if !admin_lines && !legacy_report {
+            return None;
+        }
+        let section = error_section(mail);
+        let reports = if admin_lines && ADMIN_LINE.is_match(section) {
             modern(section)
-        } else if microsoft_headers
-            || mail
-                .body_lower()
-                .contains("did not reach the following recipient")
-        {
-            legacy(section, super::super::text::error_section_lower(mail))
+        } else if legacy_report {
+            legacy(section, error_section_lower(mail))
         } else {
             Vec::new()
         };
         (!reports.is_empty()).then_some(reports)
     }
+}
+
+/// Whether a line of `text` starts with `#` after blanks. With `Remote Server
+/// returned '` (whose letters have no non-ASCII case variants), one of the
+/// two things [`ADMIN_LINE`] cannot match without.
+fn has_hash_line(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'#', bytes).any(|at| {
+        bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|&&b| b != b'\n')
+            .all(|&b| b == b' ' || b == b'\t')
+    })
 }
 
 fn modern(section: &str) -> Vec<Report> {

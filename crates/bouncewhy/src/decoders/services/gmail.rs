@@ -7,7 +7,7 @@
 //! and `----- Original message -----` (the returned original, inline).
 
 use super::super::rfc3464::Rfc3464;
-use super::super::{addresses, Decoder};
+use super::super::{addresses, find_literal, Decoder};
 use super::{between, unfold};
 use crate::diagnosis::Action;
 use crate::engine::Report;
@@ -37,7 +37,7 @@ impl Decoder for Gmail {
         }
         let body = mail.body();
         let lower = mail.body_lower();
-        let Some(heading) = lower.find("delivery to the following recipient") else {
+        let Some(heading) = find_literal!(lower, "delivery to the following recipient") else {
             return modern(mail);
         };
         if !lower.contains("technical details of") {
