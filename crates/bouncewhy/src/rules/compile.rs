@@ -154,7 +154,7 @@ impl RuleSet {
                 origin: "literal patterns".into(),
                 message: e.to_string(),
             })?;
-        let bad_regex = |position: usize, error: Option<BuildError>| {
+        let bad_regex = |position: usize, error: Option<Box<BuildError>>| {
             let (index, source) = regex_patterns[position];
             let rule = &rules[index];
             let message = match error.or_else(|| compile_regex(source).err()) {

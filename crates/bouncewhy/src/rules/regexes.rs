@@ -25,7 +25,7 @@ const MAX_ALTERNATIVES: usize = 64;
 /// has already picked the regexes worth running, so neither a per-regex
 /// prefilter nor a fully built DFA pays for its construction: the lazy DFA
 /// answers each search.
-pub fn compile_regex(source: &str) -> Result<Regex, BuildError> {
+pub fn compile_regex(source: &str) -> Result<Regex, Box<BuildError>> {
     Regex::builder()
         .syntax(syntax::Config::new().case_insensitive(true))
         .configure(
@@ -36,6 +36,7 @@ pub fn compile_regex(source: &str) -> Result<Regex, BuildError> {
                 .auto_prefilter(false),
         )
         .build(source)
+        .map_err(Box::new)
 }
 
 /// One rule regex, compiled on first use.
@@ -111,7 +112,7 @@ impl RegexBank {
     }
 
     /// Compiles every regex now; the position and error of the first that fails.
-    pub fn compile_all(&self) -> Result<(), (usize, BuildError)> {
+    pub fn compile_all(&self) -> Result<(), (usize, Box<BuildError>)> {
         for (position, entry) in self.entries.iter().enumerate() {
             compile_regex(&entry.source).map_err(|error| (position, error))?;
         }
