@@ -126,9 +126,11 @@ fi
 echo "== ratios (same run)"
 awk -v one="$(rate decode-dir-1-thread)" -v all="$(rate decode-dir-all-cores)" \
     -v mone="$(rate decode-mbox-1-thread)" -v mall="$(rate decode-mbox-all-cores)" \
-    -v floor="$(rate parse-only-floor-dir-1-thread)" -v perl="$(rate sisimai-perl-dir)" 'BEGIN {
+    -v floor="$(rate parse-only-floor-dir-1-thread)" -v mfloor="$(rate parse-only-floor-mbox-1-thread)" \
+    -v perl="$(rate sisimai-perl-dir)" 'BEGIN {
   printf "single thread vs Perl sisimai:     %6.1fx\n", one / perl
   printf "all cores vs single thread (dir):  %6.2fx\n", all / one
   printf "all cores vs single thread (mbox): %6.2fx\n", mall / mone
-  printf "decode vs parse-only floor (1 core): %4.0f%%\n", 100 * one / floor
+  printf "decode vs parse-only floor, 1 core (dir):  %4.0f%%\n", 100 * one / floor
+  printf "decode vs parse-only floor, 1 core (mbox): %4.0f%%\n", 100 * mone / mfloor
 }'
