@@ -341,17 +341,7 @@ fn nesting_depth(message: &Message<'_>, max_parts: usize) -> usize {
 /// MIME encoded-words are decoded.
 pub fn parse_header_block(text: &str) -> Vec<(String, String)> {
     let mut headers: Vec<(String, String)> = Vec::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        // Lines as `str::lines` splits them: at "\n", without a "\r" before it.
-        let line = match memchr::memchr(b'\n', rest.as_bytes()) {
-            Some(end) => {
-                let line = &rest[..end];
-                rest = &rest[end + 1..];
-                line.strip_suffix('\r').unwrap_or(line)
-            }
-            None => std::mem::take(&mut rest),
-        };
+    for line in text.lines() {
         if line.trim().is_empty() {
             if headers.is_empty() {
                 continue;
@@ -365,12 +355,11 @@ pub fn parse_header_block(text: &str) -> Vec<(String, String)> {
             }
             continue;
         }
-        let Some(colon) = memchr::memchr(b':', line.as_bytes()) else {
-            continue;
-        };
-        let (name, value) = (&line[..colon], &line[colon + 1..]);
-        if !name.is_empty() && memchr::memchr(b' ', name.as_bytes()).is_none() {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+        match line.split_once(':') {
+            Some((name, value)) if !name.is_empty() && !name.contains(' ') => {
+                headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+            }
+            _ => {}
         }
     }
     for (_, value) in &mut headers {

@@ -57,8 +57,9 @@ impl Decoder for Exchange {
             .header("x-mailer")
             .is_some_and(|m| m.contains("Internet Mail Service"));
         let lower = mail.body_lower();
-        let admin_lines =
-            find_literal!(lower, "returned '").is_some() || has_hash_line(mail.body());
+        // Every line ADMIN_LINE matches holds `returned '` or a `#`.
+        let admin_lines = find_literal!(lower, "returned '").is_some()
+            || memchr::memchr(b'#', lower.as_bytes()).is_some();
         let legacy_report = microsoft_headers
             || find_literal!(lower, "did not reach the following recipient").is_some();
         if !admin_lines && !legacy_report {
@@ -74,20 +75,6 @@ impl Decoder for Exchange {
         };
         (!reports.is_empty()).then_some(reports)
     }
-}
-
-/// Whether a line of `text` starts with `#` after blanks. With `Remote Server
-/// returned '` (whose letters have no non-ASCII case variants), one of the
-/// two things [`ADMIN_LINE`] cannot match without.
-fn has_hash_line(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    memchr::memchr_iter(b'#', bytes).any(|at| {
-        bytes[..at]
-            .iter()
-            .rev()
-            .take_while(|&&b| b != b'\n')
-            .all(|&b| b == b' ' || b == b'\t')
-    })
 }
 
 fn modern(section: &str) -> Vec<Report> {
