@@ -20,9 +20,18 @@ pub struct Source {
     pub bytes: Item,
 }
 
+/// One file to read messages from.
+pub struct InputFile {
+    /// The path (`-` for standard input).
+    pub path: PathBuf,
+    /// A regular file: reading it never waits for a writer (a pipe, a FIFO or
+    /// a terminal may).
+    pub regular: bool,
+}
+
 /// Lists the files behind `paths`, in a deterministic order: directories are
 /// walked recursively in name order; symlink loops are visited once.
-pub fn files(paths: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
+pub fn files(paths: &[PathBuf]) -> Vec<Result<InputFile, String>> {
     let mut out = Vec::new();
     let mut visited = HashSet::new();
     for path in paths {
@@ -31,9 +40,12 @@ pub fn files(paths: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
     out
 }
 
-fn walk(path: &Path, visited: &mut HashSet<PathBuf>, out: &mut Vec<Result<PathBuf, String>>) {
+fn walk(path: &Path, visited: &mut HashSet<PathBuf>, out: &mut Vec<Result<InputFile, String>>) {
     if path == Path::new("-") {
-        out.push(Ok(path.to_path_buf()));
+        out.push(Ok(InputFile {
+            path: path.to_path_buf(),
+            regular: false,
+        }));
         return;
     }
     let metadata = match std::fs::metadata(path) {
@@ -44,7 +56,10 @@ fn walk(path: &Path, visited: &mut HashSet<PathBuf>, out: &mut Vec<Result<PathBu
         }
     };
     if !metadata.is_dir() {
-        out.push(Ok(path.to_path_buf()));
+        out.push(Ok(InputFile {
+            path: path.to_path_buf(),
+            regular: metadata.is_file(),
+        }));
         return;
     }
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
@@ -76,7 +91,10 @@ fn walk(path: &Path, visited: &mut HashSet<PathBuf>, out: &mut Vec<Result<PathBu
         }
         // A plain file needs no second look; directories and links are walked.
         if is_file {
-            out.push(Ok(entry));
+            out.push(Ok(InputFile {
+                path: entry,
+                regular: true,
+            }));
         } else {
             walk(&entry, visited, out);
         }

@@ -155,6 +155,17 @@ fn an_mbox_of_1000_messages_with_100_broken_gives_900_results_and_100_errors() {
 
 #[test]
 fn results_are_flushed_while_a_later_input_is_still_blocked() {
+    flushed_while_blocked("2");
+}
+
+#[test]
+fn one_thread_flushes_its_results_before_waiting_on_a_fifo() {
+    flushed_while_blocked("1");
+}
+
+/// 300 files and then a FIFO with no writer yet: the first 256 records are
+/// out while the FIFO blocks, and the rest follow once it is written.
+fn flushed_while_blocked(threads: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut paths: Vec<PathBuf> = (0..300)
         .map(|index| {
@@ -171,7 +182,7 @@ fn results_are_flushed_while_a_later_input_is_still_blocked() {
     }
     paths.push(fifo.clone());
     let mut child = bouncewhy()
-        .args(["decode", "--format", "jsonl", "--threads", "2"])
+        .args(["decode", "--format", "jsonl", "--threads", threads])
         .args(&paths)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

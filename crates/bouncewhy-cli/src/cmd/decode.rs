@@ -1,5 +1,6 @@
 //! `bouncewhy decode`: many messages in, one record per recipient out, in input
-//! order, decoded on all cores.
+//! order. With one thread, everything runs on the calling thread; with more,
+//! a reader thread, the worker pool and the writer overlap.
 
 use super::{engine, language, CliError};
 use crate::args::{DecodeArgs, Format, GlobalArgs};
@@ -16,10 +17,23 @@ use std::time::Duration;
 /// Messages decoded together; output is written after each batch, in order.
 const BATCH: usize = 256;
 
-/// The outcome for one message.
+/// The outcome for one message, its records already rendered in the output
+/// format (so that the workers, not the writer, pay for formatting).
 enum Outcome {
-    Decoded(Vec<Diagnosis>),
+    /// A bounce: one rendered record per recipient.
+    Bounce(Vec<Vec<u8>>),
+    /// Not a bounce; the rendered `is_bounce: false` record when `--all` asks for it.
+    NotBounce(Option<Vec<u8>>),
+    /// The message could not be read or decoded.
     Failed(String),
+}
+
+/// What every message is decoded and rendered with.
+struct Job<'a> {
+    engine: &'a Engine,
+    lang: &'a str,
+    printer: Printer,
+    all: bool,
 }
 
 /// Runs `decode`.
@@ -42,40 +56,107 @@ pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError>
     });
     let color =
         format == Format::Text && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let job = Job {
+        engine: &engine,
+        lang: lang.as_str(),
+        printer: Printer { format, color },
+        all: args.all,
+    };
+    let mut writer = Writer {
+        out: std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
+        format,
+        first_json: true,
+        counts: Counts::default(),
+    };
+    writer.start()?;
+    let threads = match args.threads {
+        Some(threads) if threads > 0 => threads,
+        _ => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+    };
+    if threads <= 1 {
+        decode_in_order(args, &job, &mut writer)?;
+    } else {
+        decode_in_parallel(args, threads, &job, &mut writer)?;
+    }
+    writer.finish()?;
+    let counts = &writer.counts;
+    eprintln!(
+        "bouncewhy: {} messages: {} bounces ({} recipients), {} not bounces, {} failed",
+        counts.messages, counts.bounces, counts.recipients, counts.not_bounces, counts.failed
+    );
+    Ok(if counts.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Every message behind the command line's paths, in input order, read lazily.
+fn sources(args: &DecodeArgs) -> impl Iterator<Item = Source> + Send + '_ {
+    inputs::files(&args.paths)
+        .into_iter()
+        .flat_map(|file| file_sources(args, file))
+}
+
+/// The messages of one listed file (or the error that listing it gave).
+fn file_sources(
+    args: &DecodeArgs,
+    file: Result<inputs::InputFile, String>,
+) -> Box<dyn Iterator<Item = Source> + Send> {
+    match file {
+        Ok(file) => inputs::messages(
+            &file.path,
+            args.max_message_bytes,
+            args.max_decompressed_bytes,
+        ),
+        Err(error) => Box::new(std::iter::once(Source {
+            name: String::new(),
+            bytes: Err(error),
+        })),
+    }
+}
+
+/// Decodes on this thread alone, one message after another. Before a file
+/// that may wait for its writer (a FIFO, a pipe, standard input) the output
+/// so far is flushed, and from such a file each record goes out as it is made.
+fn decode_in_order(
+    args: &DecodeArgs,
+    job: &Job<'_>,
+    writer: &mut Writer<impl Write>,
+) -> Result<(), CliError> {
+    for file in inputs::files(&args.paths) {
+        let may_wait = file.as_ref().is_ok_and(|file| !file.regular);
+        if may_wait {
+            writer.out.flush()?;
+        }
+        for source in file_sources(args, file) {
+            let outcome = job.decode(&source);
+            writer.write(&source, outcome)?;
+            if may_wait {
+                writer.out.flush()?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Decodes on `threads` workers. Three stages overlap: a reader thread splits
+/// the input into batches, the pool decodes and renders one batch while this
+/// thread writes the one before it, in input order.
+fn decode_in_parallel(
+    args: &DecodeArgs,
+    threads: usize,
+    job: &Job<'_>,
+    writer: &mut Writer<impl Write>,
+) -> Result<(), CliError> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
+        .num_threads(threads)
         .build()
         .map_err(|e| CliError::new(format!("cannot start worker threads: {e}")))?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut counts = Counts::default();
-    let mut printer = Printer {
-        format,
-        color,
-        first_json: true,
-    };
-    printer.start(&mut out)?;
-
-    // Three stages overlap: a reader thread splits the input into batches,
-    // the pool decodes one batch while this thread writes the one before it,
-    // in input order.
     let (batch_sender, batches) = std::sync::mpsc::sync_channel::<Vec<Source>>(2);
-    std::thread::scope(|threads| -> Result<(), CliError> {
-        threads.spawn(move || {
-            let mut sources = inputs::files(&args.paths).into_iter().flat_map(
-                |file| -> Box<dyn Iterator<Item = Source> + Send> {
-                    match file {
-                        Ok(path) => inputs::messages(
-                            &path,
-                            args.max_message_bytes,
-                            args.max_decompressed_bytes,
-                        ),
-                        Err(error) => Box::new(std::iter::once(Source {
-                            name: String::new(),
-                            bytes: Err(error),
-                        })),
-                    }
-                },
-            );
+    std::thread::scope(|scope| -> Result<(), CliError> {
+        scope.spawn(move || {
+            let mut sources = sources(args);
             loop {
                 let batch: Vec<Source> = sources.by_ref().take(BATCH).collect();
                 if batch.is_empty() || batch_sender.send(batch).is_err() {
@@ -83,22 +164,15 @@ pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError>
                 }
             }
         });
-        let engine = &engine;
-        let lang = lang.as_str();
         pool.in_place_scope(|decoding| -> Result<(), CliError> {
             type Decoded = (Vec<Source>, Vec<Outcome>);
             let mut in_flight: VecDeque<Receiver<Decoded>> = VecDeque::new();
-            let mut write = |(batch, outcomes): Decoded| {
-                write_batch(
-                    &batch,
-                    outcomes,
-                    &mut out,
-                    &mut printer,
-                    &mut counts,
-                    args.all,
-                    engine,
-                    lang,
-                )
+            let mut write = |(batch, outcomes): Decoded| -> Result<(), CliError> {
+                for (source, outcome) in batch.iter().zip(outcomes) {
+                    writer.write(source, outcome)?;
+                }
+                writer.out.flush()?;
+                Ok(())
             };
             let stopped = || CliError::new("a decoding worker stopped");
             loop {
@@ -108,10 +182,8 @@ pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError>
                     Ok(batch) => {
                         let (done, decoded) = std::sync::mpsc::channel();
                         decoding.spawn(move |_| {
-                            let outcomes: Vec<Outcome> = batch
-                                .par_iter()
-                                .map(|source| decode_one(engine, source, lang))
-                                .collect();
+                            let outcomes: Vec<Outcome> =
+                                batch.par_iter().map(|source| job.decode(source)).collect();
                             let _ = done.send((batch, outcomes));
                         });
                         in_flight.push_back(decoded);
@@ -139,65 +211,117 @@ pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError>
             }
             Ok(())
         })
-    })?;
-    printer.finish(&mut out)?;
-    out.flush()?;
-    eprintln!(
-        "bouncewhy: {} messages: {} bounces ({} recipients), {} not bounces, {} failed",
-        counts.messages, counts.bounces, counts.recipients, counts.not_bounces, counts.failed
-    );
-    Ok(if counts.failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
     })
 }
 
-/// Writes one decoded batch in input order and counts it.
-#[allow(clippy::too_many_arguments)]
-fn write_batch(
-    batch: &[Source],
-    outcomes: Vec<Outcome>,
-    out: &mut impl Write,
-    printer: &mut Printer,
-    counts: &mut Counts,
-    all: bool,
-    engine: &Engine,
-    lang: &str,
-) -> Result<(), CliError> {
-    for (source, outcome) in batch.iter().zip(outcomes) {
-        counts.messages += 1;
+impl Job<'_> {
+    /// Decodes one message and renders its records; a panic becomes a failure
+    /// of this message alone.
+    fn decode(&self, source: &Source) -> Outcome {
+        let bytes = match &source.bytes {
+            Ok(bytes) => bytes,
+            Err(error) => return Outcome::Failed(error.clone()),
+        };
+        let rendered = std::panic::catch_unwind(|| -> Result<Outcome, String> {
+            let mut diagnoses = self
+                .engine
+                .decode(bytes, self.lang)
+                .map_err(|error| error.to_string())?;
+            if diagnoses.is_empty() {
+                if !self.all {
+                    return Ok(Outcome::NotBounce(None));
+                }
+                let record = not_a_bounce(&source.name, self.engine, self.lang);
+                return self.render(&record).map(|r| Outcome::NotBounce(Some(r)));
+            }
+            let mut records = Vec::with_capacity(diagnoses.len());
+            for diagnosis in &mut diagnoses {
+                diagnosis.source = Some(source.name.clone());
+                records.push(self.render(diagnosis)?);
+            }
+            Ok(Outcome::Bounce(records))
+        });
+        match rendered {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(error)) => Outcome::Failed(error),
+            Err(_) => Outcome::Failed(
+                "internal error while decoding this message (please report it)".into(),
+            ),
+        }
+    }
+
+    fn render(&self, diagnosis: &Diagnosis) -> Result<Vec<u8>, String> {
+        let mut record = Vec::with_capacity(2048);
+        self.printer
+            .write(&mut record, diagnosis, self.engine.knowledge())
+            .map_err(|error| format!("cannot render the result: {error}"))?;
+        Ok(record)
+    }
+}
+
+/// Writes rendered records in input order and counts the outcomes.
+struct Writer<W: Write> {
+    out: W,
+    format: Format,
+    first_json: bool,
+    counts: Counts,
+}
+
+impl<W: Write> Writer<W> {
+    fn start(&mut self) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => self.out.write_all(b"["),
+            Format::Csv => output::csv::write_header(&mut self.out),
+            _ => Ok(()),
+        }
+    }
+
+    fn write(&mut self, source: &Source, outcome: Outcome) -> Result<(), CliError> {
+        self.counts.messages += 1;
         match outcome {
             Outcome::Failed(error) => {
-                counts.failed += 1;
-                out.flush()?;
+                self.counts.failed += 1;
+                self.out.flush()?;
                 if source.name.is_empty() {
                     eprintln!("bouncewhy: {error}");
                 } else {
                     eprintln!("bouncewhy: {}: {error}", source.name);
                 }
             }
-            Outcome::Decoded(diagnoses) if diagnoses.is_empty() => {
-                counts.not_bounces += 1;
-                if all {
-                    printer.write(
-                        out,
-                        &not_a_bounce(&source.name, engine, lang),
-                        engine.knowledge(),
-                    )?;
+            Outcome::NotBounce(record) => {
+                self.counts.not_bounces += 1;
+                if let Some(record) = record {
+                    self.record(&record)?;
                 }
             }
-            Outcome::Decoded(diagnoses) => {
-                counts.bounces += 1;
-                counts.recipients += diagnoses.len();
-                for diagnosis in &diagnoses {
-                    printer.write(out, diagnosis, engine.knowledge())?;
+            Outcome::Bounce(records) => {
+                self.counts.bounces += 1;
+                self.counts.recipients += records.len();
+                for record in &records {
+                    self.record(record)?;
                 }
             }
         }
+        Ok(())
     }
-    out.flush()?;
-    Ok(())
+
+    fn record(&mut self, record: &[u8]) -> std::io::Result<()> {
+        if self.format == Format::Json {
+            if !self.first_json {
+                self.out.write_all(b",")?;
+            }
+            self.first_json = false;
+            self.out.write_all(b"\n")?;
+        }
+        self.out.write_all(record)
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        if self.format == Format::Json {
+            self.out.write_all(b"\n]\n")?;
+        }
+        self.out.flush()
+    }
 }
 
 #[derive(Default)]
@@ -207,25 +331,6 @@ struct Counts {
     recipients: usize,
     not_bounces: usize,
     failed: usize,
-}
-
-fn decode_one(engine: &Engine, source: &Source, lang: &str) -> Outcome {
-    let bytes = match &source.bytes {
-        Ok(bytes) => bytes,
-        Err(error) => return Outcome::Failed(error.clone()),
-    };
-    match std::panic::catch_unwind(|| engine.decode(bytes, lang)) {
-        Ok(Ok(mut diagnoses)) => {
-            for diagnosis in &mut diagnoses {
-                diagnosis.source = Some(source.name.clone());
-            }
-            Outcome::Decoded(diagnoses)
-        }
-        Ok(Err(error)) => Outcome::Failed(error.to_string()),
-        Err(_) => {
-            Outcome::Failed("internal error while decoding this message (please report it)".into())
-        }
-    }
 }
 
 fn not_a_bounce(source: &str, engine: &Engine, lang: &str) -> Diagnosis {
@@ -241,38 +346,22 @@ fn not_a_bounce(source: &str, engine: &Engine, lang: &str) -> Diagnosis {
     diagnosis
 }
 
+/// Renders one record in the output format.
 struct Printer {
     format: Format,
     color: bool,
-    first_json: bool,
 }
 
 impl Printer {
-    fn start(&mut self, out: &mut impl Write) -> std::io::Result<()> {
-        match self.format {
-            Format::Json => out.write_all(b"["),
-            Format::Csv => output::csv::write_header(out),
-            _ => Ok(()),
-        }
-    }
-
     fn write(
-        &mut self,
+        &self,
         out: &mut impl Write,
         d: &Diagnosis,
         knowledge: &bouncewhy::knowledge::Knowledge,
     ) -> std::io::Result<()> {
         match self.format {
             Format::Jsonl => output::json::write_line(out, d),
-            Format::Json => {
-                if !self.first_json {
-                    out.write_all(b",")?;
-                }
-                self.first_json = false;
-                out.write_all(b"\n")?;
-                serde_json::to_writer(&mut *out, d)?;
-                Ok(())
-            }
+            Format::Json => Ok(serde_json::to_writer(&mut *out, d)?),
             Format::Csv => output::csv::write_row(out, d),
             Format::Text => {
                 if let Some(source) = &d.source {
@@ -280,13 +369,6 @@ impl Printer {
                 }
                 output::text::write(out, d, knowledge, self.color)
             }
-        }
-    }
-
-    fn finish(&mut self, out: &mut impl Write) -> std::io::Result<()> {
-        match self.format {
-            Format::Json => out.write_all(b"\n]\n"),
-            _ => Ok(()),
         }
     }
 }
