@@ -340,34 +340,83 @@ fn nesting_depth(message: &Message<'_>, max_parts: usize) -> usize {
 /// Parses an RFC 5322 header block into (lower-case name, unfolded value) pairs;
 /// MIME encoded-words are decoded.
 pub fn parse_header_block(text: &str) -> Vec<(String, String)> {
-    let mut headers: Vec<(String, String)> = Vec::new();
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            if headers.is_empty() {
-                continue;
-            }
-            break;
-        }
-        if line.starts_with([' ', '\t']) {
-            if let Some((_, value)) = headers.last_mut() {
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(16);
+    for line in lines(text) {
+        let bytes = line.as_bytes();
+        let blank = if bytes.first().is_some_and(|b| matches!(b, b' ' | b'\t')) {
+            let folded = trim_whitespace(line);
+            if let (false, Some((_, value))) = (folded.is_empty(), headers.last_mut()) {
                 value.push(' ');
-                value.push_str(line.trim());
+                value.push_str(folded);
             }
-            continue;
-        }
-        match line.split_once(':') {
-            Some((name, value)) if !name.is_empty() && !name.contains(' ') => {
-                headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+            folded.is_empty()
+        } else if let Some(colon) = bytes.iter().position(|b| *b == b':') {
+            let name = &line[..colon];
+            if !name.is_empty() && !name.as_bytes().contains(&b' ') {
+                headers.push((
+                    trim_whitespace(name).to_ascii_lowercase(),
+                    trim_whitespace(&line[colon + 1..]).to_string(),
+                ));
             }
-            _ => {}
+            false
+        } else {
+            trim_whitespace(line).is_empty()
+        };
+        if blank && !headers.is_empty() {
+            break;
         }
     }
     for (_, value) in &mut headers {
-        if value.contains("=?") {
+        let bytes = value.as_bytes();
+        if memchr::memchr_iter(b'=', bytes).any(|at| bytes.get(at + 1) == Some(&b'?')) {
             *value = decode_encoded_words(value);
         }
     }
     headers
+}
+
+/// The lines of `text` as `str::lines` splits them (after `\n`, dropping a
+/// `\r` before it), found with one vectorised scan of the whole text.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', text.as_bytes());
+    std::iter::from_fn(move || {
+        let line = match ends.next() {
+            Some(end) => {
+                let line = &text[start..end];
+                start = end + 1;
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None if start < text.len() => {
+                let line = &text[start..];
+                start = text.len();
+                line
+            }
+            None => return None,
+        };
+        Some(line)
+    })
+}
+
+/// `str::trim`, with the common all-ASCII ends handled byte by byte.
+fn trim_whitespace(text: &str) -> &str {
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+    let bytes = text.as_bytes();
+    let start = bytes
+        .iter()
+        .position(|b| !is_space(b))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !is_space(b))
+        .map_or(start, |i| i + 1);
+    if bytes.get(start).is_some_and(|b| !b.is_ascii())
+        || (end > start && !bytes[end - 1].is_ascii())
+    {
+        // A non-ASCII character at either end may be Unicode whitespace.
+        return text[start..end].trim();
+    }
+    &text[start..end]
 }
 
 /// Decodes RFC 2047 encoded-words in a header value.
