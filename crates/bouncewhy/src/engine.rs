@@ -94,15 +94,15 @@ impl EngineBuilder {
     pub fn build(self) -> Result<Engine, Error> {
         let mut knowledge = Knowledge::default();
         let mut packs = Vec::new();
-        for (path, text) in builtin_files() {
+        for (path, json) in builtin::BUILTIN_JSON {
             if path.starts_with("texts/") {
                 let lang = path.trim_start_matches("texts/").trim_end_matches(".toml");
                 let lang = lang.split('/').next().unwrap_or(lang);
-                knowledge.add_language_toml(lang, path, text)?;
+                knowledge.add_language_json(lang, path, json)?;
             } else if *path == "core/reasons.toml" {
-                knowledge.set_defaults_toml(path, text)?;
+                knowledge.set_defaults_json(path, json)?;
             } else {
-                packs.push((Pack::from_toml(path, text)?, false));
+                packs.push((Pack::from_json(path, json)?, false));
             }
         }
         for (origin, text) in &self.user_packs {

@@ -74,7 +74,7 @@ pub struct Knowledge {
 /// answers in one language parses one file, not thirteen), plus what packs add.
 #[derive(Debug, Clone, Default)]
 struct Language {
-    /// The built-in language file, if any.
+    /// The built-in language file (its JSON copy), if any.
     file: Option<&'static str>,
     /// `file` parsed (at once for English, else on first use).
     parsed_file: OnceLock<TextSet>,
@@ -91,7 +91,7 @@ impl Language {
                 .parsed_file
                 .get_or_init(|| {
                     self.file
-                        .and_then(|text| toml::from_str(text).ok())
+                        .and_then(|json| serde_json::from_str(json).ok())
                         .unwrap_or_default()
                 })
                 .clone();
@@ -102,9 +102,9 @@ impl Language {
 }
 
 impl Knowledge {
-    /// Reads the reason defaults file (`packs/core/reasons.toml`).
-    pub fn set_defaults_toml(&mut self, origin: &str, text: &str) -> Result<(), crate::Error> {
-        let file: ReasonFile = toml::from_str(text).map_err(|e| crate::Error::Pack {
+    /// Reads the reason defaults file (`packs/core/reasons.toml`, as its JSON copy).
+    pub fn set_defaults_json(&mut self, origin: &str, json: &str) -> Result<(), crate::Error> {
+        let file: ReasonFile = serde_json::from_str(json).map_err(|e| crate::Error::Pack {
             origin: origin.into(),
             message: e.to_string(),
         })?;
@@ -118,19 +118,19 @@ impl Knowledge {
         Ok(())
     }
 
-    /// Registers a built-in language file (`packs/texts/<lang>.toml`). English
-    /// is parsed at once, so a broken file fails the start; the others on first use
-    /// (the tests parse every one).
-    pub fn add_language_toml(
+    /// Registers a built-in language file (`packs/texts/<lang>.toml`, as its
+    /// JSON copy). English is parsed at once, so a broken file fails the start;
+    /// the others on first use (the tests parse every one).
+    pub fn add_language_json(
         &mut self,
         lang: &str,
         origin: &str,
-        text: &'static str,
+        json: &'static str,
     ) -> Result<(), crate::Error> {
         let language = self.languages.entry(lang.to_string()).or_default();
-        language.file = Some(text);
+        language.file = Some(json);
         if lang == "en" {
-            let set = toml::from_str::<TextSet>(text).map_err(|e| crate::Error::Pack {
+            let set = serde_json::from_str::<TextSet>(json).map_err(|e| crate::Error::Pack {
                 origin: origin.into(),
                 message: e.to_string(),
             })?;

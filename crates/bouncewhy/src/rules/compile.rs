@@ -1,7 +1,7 @@
-//! Compiles packs into one [`RuleSet`]: all literal phrases in one Aho-Corasick
-//! automaton, the regular expressions behind a literal prefilter (see
-//! [`super::regexes`]; all linear-time), and code-only rules checked by
-//! constraint. Built once, then shared read-only.
+//! Compiles packs into one [`RuleSet`]: all literal phrases, and the literals
+//! that prefilter the regular expressions (see [`super::regexes`]; all
+//! linear-time), in one Aho-Corasick automaton searched once per text, and
+//! code-only rules checked by constraint. Built once, then shared read-only.
 
 use super::pack::{Pack, PackKind, RuleSpec};
 use super::regexes::{compile_regex, RegexBank};
@@ -54,6 +54,8 @@ pub struct Match<'r> {
 struct Scratch {
     /// The searched text in ASCII lower case.
     lowered: String,
+    /// Ids of the regex prefilter literals found in the text.
+    regex_literals_found: Vec<usize>,
     /// Regex candidates for the text.
     candidates: Vec<usize>,
 }
@@ -74,7 +76,10 @@ fn with_scratch<R>(work: impl FnOnce(&mut Scratch) -> R) -> R {
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     rules: Vec<CompiledRule>,
+    /// The rules' phrases (pattern ids below `literal_rule.len()`), then the
+    /// regex prefilter literals.
     literals: AhoCorasick,
+    /// The rule of each phrase.
     literal_rule: Vec<usize>,
     regexes: RegexBank,
     code_only: Vec<usize>,
@@ -144,16 +149,6 @@ impl RuleSet {
                 code_only.push(index);
             }
         }
-        // Patterns and texts are both lowered (ASCII): the same matches as an
-        // ASCII-case-insensitive automaton, at the same offsets, but a smaller
-        // automaton that builds and runs several times faster.
-        let literals = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(&literal_patterns)
-            .map_err(|e| Error::Rule {
-                origin: "literal patterns".into(),
-                message: e.to_string(),
-            })?;
         let bad_regex = |position: usize, error: Option<Box<BuildError>>| {
             let (index, source) = regex_patterns[position];
             let rule = &rules[index];
@@ -177,6 +172,20 @@ impl RuleSet {
                 .compile_all()
                 .map_err(|(p, error)| bad_regex(p, Some(error)))?;
         }
+        // Patterns and texts are both lowered (ASCII): the same matches as an
+        // ASCII-case-insensitive automaton, at the same offsets, but a smaller
+        // automaton that builds and runs several times faster.
+        let searched = literal_patterns
+            .iter()
+            .map(|pattern| pattern.as_bytes())
+            .chain(regexes.literals().iter().map(Vec::as_slice));
+        let literals = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(searched)
+            .map_err(|e| Error::Rule {
+                origin: "literal patterns".into(),
+                message: e.to_string(),
+            })?;
         Ok(RuleSet {
             rules,
             literals,
@@ -222,16 +231,27 @@ impl RuleSet {
             scratch.lowered.clear();
             scratch.lowered.push_str(text);
             scratch.lowered.make_ascii_lowercase();
+            scratch.regex_literals_found.clear();
             for hit in self.literals.find_overlapping_iter(&scratch.lowered) {
-                let index = self.literal_rule[hit.pattern().as_usize()];
-                if !beaten(best, index) && holds(index) {
-                    best = Some((index, Some([hit.start(), hit.end()])));
+                let pattern = hit.pattern().as_usize();
+                match self.literal_rule.get(pattern) {
+                    Some(&index) => {
+                        if !beaten(best, index) && holds(index) {
+                            best = Some((index, Some([hit.start(), hit.end()])));
+                        }
+                    }
+                    None => scratch
+                        .regex_literals_found
+                        .push(pattern - self.literal_rule.len()),
                 }
             }
             // Regex candidates and code-only rules come in rule order: the
             // first that holds (and matches) is the best of its kind.
-            self.regexes
-                .candidates(&scratch.lowered, &mut scratch.candidates);
+            self.regexes.candidates(
+                &scratch.lowered,
+                &scratch.regex_literals_found,
+                &mut scratch.candidates,
+            );
             for &entry in &scratch.candidates {
                 let index = self.regexes.rule(entry);
                 if beaten(best, index) {

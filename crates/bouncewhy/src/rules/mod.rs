@@ -11,6 +11,7 @@ pub mod check;
 pub mod compile;
 pub mod pack;
 pub mod regexes;
+pub mod required;
 
 pub use compile::{Match, RuleSet};
 pub use pack::{Pack, PackKind, RuleSpec};

@@ -1,29 +1,32 @@
 //! The rules' regular expressions behind a literal prefilter.
 //!
-//! Each regex is reduced (from its syntax tree) to a set of literals one of
-//! which every match must contain. One Aho-Corasick pass over a text finds
-//! which of those literals occur; only the regexes they point to (and the few
-//! with no required literal) can match, and only those are run. A regex is
-//! compiled the first time it is run, so starting up costs a parse, not a
-//! compilation, and a text that mentions none of the literals costs one scan.
+//! Each regex is reduced (from its syntax tree, see [`super::required`]) to a
+//! set of literals one of which every match must contain. The rule set's one
+//! Aho-Corasick pass over a text also finds which of those literals occur;
+//! only the regexes they point to (and the few with no required literal) can
+//! match, and only those are run. A regex is compiled the first time it is
+//! run, and the literals of the built-in regexes are worked out by the build,
+//! so starting up parses only users' regexes.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use super::required::regex_literals;
 use regex_automata::meta::{BuildError, Regex};
+use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::util::syntax;
-use regex_syntax::hir::{Class, Hir, HirKind};
 use std::collections::HashMap;
 use std::sync::OnceLock;
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_regexes.rs"));
+}
 
 /// Size limit for each compiled regex (bytes of automaton).
 pub const REGEX_SIZE_LIMIT: usize = 64 << 20;
 
-/// Alternatives kept for one regex before it is treated as unfiltered.
-const MAX_ALTERNATIVES: usize = 64;
-
 /// Compiles `source` the way every rule regex is compiled: case-insensitive
 /// (Unicode), within [`REGEX_SIZE_LIMIT`]. No fully built DFA: on these short
 /// texts the lazy DFA answers as fast, and building a DFA for every regex
-/// cost a quarter of the compile time.
+/// cost a quarter of the compile time. No capture groups and no one-pass
+/// DFA either: rules only ask whether and where a regex matches.
 pub fn compile_regex(source: &str) -> Result<Regex, Box<BuildError>> {
     Regex::builder()
         .syntax(syntax::Config::new().case_insensitive(true))
@@ -31,6 +34,8 @@ pub fn compile_regex(source: &str) -> Result<Regex, Box<BuildError>> {
             Regex::config()
                 .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
                 .hybrid_cache_capacity(REGEX_SIZE_LIMIT)
+                .which_captures(WhichCaptures::Implicit)
+                .onepass(false)
                 .dfa(false),
         )
         .build(source)
@@ -45,19 +50,17 @@ struct Entry {
     compiled: OnceLock<Option<Regex>>,
 }
 
-/// Every rule regex, in rule order, with the prefilter that picks the ones
+/// Every rule regex, in rule order, with the literals that pick the ones
 /// worth running on a text.
 #[derive(Debug, Clone)]
 pub struct RegexBank {
     entries: Vec<Entry>,
-    prefilter: AhoCorasick,
+    /// The prefilter literals (lower-case ASCII), by id.
+    literals: Vec<Vec<u8>>,
     /// For each prefilter literal, the entries that require it.
     literal_entries: Vec<Vec<usize>>,
     /// Entries with no required literal: always candidates.
     unfiltered: Vec<usize>,
-    /// Non-ASCII characters that match an ASCII letter case-insensitively
-    /// (KELVIN SIGN, LONG S): a text holding one skips the prefilter.
-    ascii_folds: Vec<char>,
 }
 
 impl RegexBank {
@@ -70,14 +73,13 @@ impl RegexBank {
         let mut literal_entries: Vec<Vec<usize>> = Vec::new();
         let mut unfiltered = Vec::new();
         for (position, &(rule, source)) in regexes.iter().enumerate() {
-            let hir = regex_syntax::ParserBuilder::new()
-                .build()
-                .parse(source)
-                .map_err(|_| position)?;
-            match required_literals(&hir) {
+            let required = match builtin_literals(source) {
+                Some(known) => known.map(|set| set.iter().map(|l| l.as_bytes().to_vec()).collect()),
+                None => regex_literals(source).map_err(|_| position)?,
+            };
+            match required {
                 Some(required) => {
                     for literal in required {
-                        let literal = literal.to_ascii_lowercase();
                         let id = *literal_ids.entry(literal.clone()).or_insert_with(|| {
                             literals.push(literal);
                             literal_entries.push(Vec::new());
@@ -96,17 +98,18 @@ impl RegexBank {
                 compiled: OnceLock::new(),
             });
         }
-        let prefilter = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(&literals)
-            .map_err(|_| 0usize)?;
         Ok(RegexBank {
             entries,
-            prefilter,
+            literals,
             literal_entries,
             unfiltered,
-            ascii_folds: ascii_folds(),
         })
+    }
+
+    /// The prefilter literals (lower-case ASCII), by id: the caller searches
+    /// a text for them and passes the ids found to [`RegexBank::candidates`].
+    pub fn literals(&self) -> &[Vec<u8>] {
+        &self.literals
     }
 
     /// Compiles every regex now; the position and error of the first that fails.
@@ -118,16 +121,17 @@ impl RegexBank {
     }
 
     /// The entries that may match a text, in rule order, into `out` (cleared
-    /// first); `lowered` is the text in ASCII lower case.
-    pub fn candidates(&self, lowered: &str, out: &mut Vec<usize>) {
+    /// first); `lowered` is the text in ASCII lower case and `found` the ids
+    /// of the [`RegexBank::literals`] that occur in it.
+    pub fn candidates(&self, lowered: &str, found: &[usize], out: &mut Vec<usize>) {
         out.clear();
-        if !lowered.is_ascii() && lowered.chars().any(|c| self.ascii_folds.contains(&c)) {
+        if !lowered.is_ascii() && lowered.chars().any(|c| builtin::ASCII_FOLDS.contains(&c)) {
             out.extend(0..self.entries.len());
             return;
         }
         out.extend_from_slice(&self.unfiltered);
-        for hit in self.prefilter.find_overlapping_iter(lowered) {
-            out.extend_from_slice(&self.literal_entries[hit.pattern().as_usize()]);
+        for &literal in found {
+            out.extend_from_slice(&self.literal_entries[literal]);
         }
         out.sort_unstable();
         out.dedup();
@@ -163,85 +167,48 @@ impl RegexBank {
     }
 }
 
-/// A set of literals (lower-case ASCII) one of which every match of `hir`
-/// contains, or `None` when there is no such set.
-fn required_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
-    match hir.kind() {
-        HirKind::Literal(literal) => longest_ascii_run(&literal.0).map(|run| vec![run.to_vec()]),
-        HirKind::Capture(capture) => required_literals(&capture.sub),
-        HirKind::Repetition(repetition) if repetition.min > 0 => required_literals(&repetition.sub),
-        HirKind::Concat(parts) => parts
-            .iter()
-            .filter_map(required_literals)
-            .max_by_key(|set| set.iter().map(Vec::len).min().unwrap_or(0)),
-        HirKind::Alternation(branches) => {
-            let mut all = Vec::new();
-            for branch in branches {
-                all.extend(required_literals(branch)?);
-                if all.len() > MAX_ALTERNATIVES {
-                    return None;
-                }
-            }
-            Some(all)
-        }
-        _ => None,
-    }
-}
-
-/// The longest run of ASCII bytes in a literal: a match of the literal
-/// contains it whatever the case of its letters.
-fn longest_ascii_run(bytes: &[u8]) -> Option<&[u8]> {
-    bytes
-        .split(|b| !b.is_ascii())
-        .max_by_key(|run| run.len())
-        .filter(|run| !run.is_empty())
-}
-
-/// The non-ASCII characters a case-insensitive ASCII letter matches.
-fn ascii_folds() -> Vec<char> {
-    let Ok(hir) = regex_syntax::ParserBuilder::new()
-        .case_insensitive(true)
-        .build()
-        .parse("[a-z]")
-    else {
-        return Vec::new();
-    };
-    match hir.kind() {
-        HirKind::Class(Class::Unicode(class)) => class
-            .ranges()
-            .iter()
-            .flat_map(|range| range.start()..=range.end())
-            .filter(|c| !c.is_ascii())
-            .collect(),
-        _ => Vec::new(),
-    }
+/// The required literals the build worked out for a built-in regex:
+/// `None` when `source` is not a built-in regex.
+fn builtin_literals(source: &str) -> Option<Option<&'static [&'static str]>> {
+    builtin::REGEX_LITERALS
+        .binary_search_by(|(known, _)| (*known).cmp(source))
+        .ok()
+        .map(|index| builtin::REGEX_LITERALS[index].1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aho_corasick::AhoCorasick;
 
     fn literals(source: &str) -> Option<Vec<String>> {
-        let hir = regex_syntax::ParserBuilder::new()
-            .build()
-            .parse(source)
-            .expect("parses");
-        required_literals(&hir).map(|set| {
+        regex_literals(source).expect("parses").map(|set| {
             set.into_iter()
                 .map(|l| String::from_utf8(l).expect("ascii"))
                 .collect()
         })
     }
 
+    /// The candidates of `bank` for `text`, found the way the rule set finds them.
+    fn candidates_of(bank: &RegexBank, text: &str, out: &mut Vec<usize>) {
+        let lowered = text.to_ascii_lowercase();
+        let searcher = AhoCorasick::new(bank.literals()).expect("builds");
+        let found: Vec<usize> = searcher
+            .find_overlapping_iter(&lowered)
+            .map(|hit| hit.pattern().as_usize())
+            .collect();
+        bank.candidates(&lowered, &found, out);
+    }
+
     #[test]
     fn required_literals_of_common_shapes() {
-        assert_eq!(literals(r"\bIB101\b"), Some(vec!["IB101".into()]));
+        assert_eq!(literals(r"\bIB101\b"), Some(vec!["ib101".into()]));
         assert_eq!(
             literals(r"client host \[[^\]]+\] blocked using rbl\b"),
             Some(vec!["] blocked using rbl".into()])
         );
         let alternatives = literals(r"\b554 RBL (?:reject|avvisning)\b").expect("some");
-        assert!(alternatives.iter().any(|l| l.starts_with("554 RBL ")));
+        assert!(alternatives.iter().any(|l| l.starts_with("554 rbl ")));
         assert_eq!(literals(r"(?:a|\d+)"), None);
         assert_eq!(literals(r"x*"), None);
         assert_eq!(literals("abcé"), Some(vec!["abc".into()]));
@@ -249,8 +216,18 @@ mod tests {
 
     #[test]
     fn kelvin_and_long_s_fold_to_ascii() {
-        let folds = ascii_folds();
+        let folds = super::super::required::ascii_folds();
         assert!(folds.contains(&'\u{212A}') && folds.contains(&'\u{17F}'));
+        assert_eq!(folds, builtin::ASCII_FOLDS);
+    }
+
+    #[test]
+    fn build_time_literals_are_the_run_time_ones() {
+        assert!(!builtin::REGEX_LITERALS.is_empty());
+        for (source, known) in builtin::REGEX_LITERALS {
+            let known = known.map(|set| set.iter().map(|l| l.to_string()).collect());
+            assert_eq!(literals(source), known, "{source}");
+        }
     }
 
     #[test]
@@ -274,7 +251,7 @@ mod tests {
         ];
         let mut candidates = Vec::new();
         for text in texts {
-            bank.candidates(&text.to_ascii_lowercase(), &mut candidates);
+            candidates_of(&bank, text, &mut candidates);
             for (entry, source) in sources.iter().enumerate() {
                 let matches = compile_regex(source).expect("valid").is_match(text);
                 assert!(
@@ -294,7 +271,7 @@ mod tests {
         for rule in engine.rules().rules() {
             for example in &rule.spec.examples {
                 let text = crate::smtp::normalize(example);
-                bank.candidates(&text.to_ascii_lowercase(), &mut candidates);
+                candidates_of(bank, &text, &mut candidates);
                 for entry in 0..bank.entries.len() {
                     if bank.is_match(entry, &text) {
                         assert!(
