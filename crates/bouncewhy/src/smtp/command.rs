@@ -1,31 +1,110 @@
 //! Which SMTP command an error answered, from the phrases clients write around it.
 
-use regex::Regex;
-use std::sync::LazyLock;
+/// The phrases that lead to the command's name, in the order they are tried
+/// at one place; `while talking to ` goes on to the `>>>` after its colon.
+const LEADS: [&str; 9] = [
+    "in reply to",
+    "after",
+    "while sending",
+    "while talking to ",
+    ">>>",
+    "responding to",
+    "during",
+    "on",
+    "rejected",
+];
 
-static COMMAND_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?ix)
-        (?:in\ reply\ to|after|while\ sending|while\ talking\ to\ [^:]*:\s*>>>|>>>|responding\ to|during|on|rejected)\s+
-        (?:the\s+)?(?:end\ of\s+)?
-        (rcpt\ to|mail\ from|data|bdat|ehlo|helo|quit|starttls|auth|rset|lhlo|message\ body|initial\ connection|connect)
-        \b",
-    )
-    .expect("command pattern is valid")
-});
+/// The command names after a leading phrase, in the order they are tried.
+const COMMANDS: [&str; 14] = [
+    "rcpt to",
+    "mail from",
+    "data",
+    "bdat",
+    "ehlo",
+    "helo",
+    "quit",
+    "starttls",
+    "auth",
+    "rset",
+    "lhlo",
+    "message body",
+    "initial connection",
+    "connect",
+];
 
-static QMAIL_STAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(greeting failed|does not like recipient|sender was rejected|failed after i sent the message|failed on data command|connection refused|couldn't find any host|helo command rejected|client host rejected)",
-    )
-    .expect("qmail stage pattern is valid")
-});
+/// qmail's words for the stage it failed at, in the order they are tried.
+const QMAIL_STAGES: [&str; 9] = [
+    "greeting failed",
+    "does not like recipient",
+    "sender was rejected",
+    "failed after i sent the message",
+    "failed on data command",
+    "connection refused",
+    "couldn't find any host",
+    "helo command rejected",
+    "client host rejected",
+];
+
+/// The phrases of [`LEADS`] each byte can start.
+static LEAD_STARTS: [u16; 256] = first_bytes(&LEADS);
+
+/// The phrases of [`QMAIL_STAGES`] each byte can start.
+static QMAIL_STAGE_STARTS: [u16; 256] = first_bytes(&QMAIL_STAGES);
+
+/// For each byte, the phrases of `phrases` (at most 16, ASCII, lower case)
+/// it can start where [`literal_end`] compares them, one bit per phrase in
+/// their order: a phrase's first letter in either case, and the first byte
+/// of the non-ASCII letter that folds to it.
+pub(crate) const fn first_bytes(phrases: &[&str]) -> [u16; 256] {
+    let mut starts = [0u16; 256];
+    let mut i = 0;
+    while i < phrases.len() {
+        let bit = 1 << i;
+        let first = phrases[i].as_bytes()[0];
+        starts[first as usize] |= bit;
+        starts[first.to_ascii_uppercase() as usize] |= bit;
+        match first {
+            b's' => starts[LONG_S.as_bytes()[0] as usize] |= bit,
+            b'k' => starts[KELVIN_SIGN.as_bytes()[0] as usize] |= bit,
+            _ => {}
+        }
+        i += 1;
+    }
+    starts
+}
+
+/// The phrases of `phrases` that `byte` can start (per [`first_bytes`]), in order.
+pub(crate) fn phrases_from<'a>(
+    byte: u8,
+    phrases: &'a [&'a str],
+    starts: &[u16; 256],
+) -> impl Iterator<Item = &'a str> + 'a {
+    let mut bits = starts[usize::from(byte)];
+    std::iter::from_fn(move || {
+        if bits == 0 {
+            return None;
+        }
+        let index = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        Some(phrases[index])
+    })
+}
+
+/// LONG S, which a case-insensitive `s` matches.
+pub(crate) const LONG_S: &str = "\u{17f}";
+/// KELVIN SIGN, which a case-insensitive `k` matches.
+pub(crate) const KELVIN_SIGN: &str = "\u{212a}";
 
 /// Finds the SMTP command an error answered: `CONN`, `HELO`, `EHLO`, `MAIL`,
 /// `RCPT`, `DATA`, `BDAT`, `QUIT`, `STARTTLS` or `AUTH`.
+///
+/// The first place where a leading phrase, white space, an optional `the`
+/// and `end of`, and a command name ending a word stand (as the regex
+/// `(?i)(?:in reply to|after|...)\s+(?:the\s+)?(?:end of\s+)?(rcpt to|...)\b`
+/// would find it) names the command; otherwise one of qmail's stage phrases.
 pub fn find_command(text: &str) -> Option<&'static str> {
-    if let Some(caps) = COMMAND_PHRASE.captures(text) {
-        let word = caps.get(1)?.as_str().to_ascii_lowercase();
+    if let Some(word) = command_phrase(text) {
+        let word = word.to_ascii_lowercase();
         return Some(match word.as_str() {
             "rcpt to" => "RCPT",
             "mail from" => "MAIL",
@@ -40,11 +119,7 @@ pub fn find_command(text: &str) -> Option<&'static str> {
             _ => "CONN",
         });
     }
-    let stage = QMAIL_STAGE
-        .captures(text)?
-        .get(1)?
-        .as_str()
-        .to_ascii_lowercase();
+    let stage = first_phrase(text, &QMAIL_STAGES, &QMAIL_STAGE_STARTS)?.to_ascii_lowercase();
     Some(match stage.as_str() {
         "does not like recipient" => "RCPT",
         "sender was rejected" => "MAIL",
@@ -54,9 +129,232 @@ pub fn find_command(text: &str) -> Option<&'static str> {
     })
 }
 
+/// The command name of the first leading phrase that is followed by one.
+fn command_phrase(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    (0..bytes.len())
+        .filter(|&at| LEAD_STARTS[usize::from(bytes[at])] != 0)
+        .find_map(|at| {
+            phrases_from(bytes[at], &LEADS, &LEAD_STARTS).find_map(|lead| {
+                let mut end = literal_end(text, at, lead)?;
+                if lead == "while talking to " {
+                    let colon = end + memchr::memchr(b':', &bytes[end..])?;
+                    end = literal_end(text, whitespace_end(text, colon + 1), ">>>")?;
+                }
+                command_after(text, end, &["the", "end of"], &COMMANDS)
+            })
+        })
+}
+
+/// The command name in `commands` that follows at `at` after white space
+/// (at least one character of it) and the `optional` words, each of them
+/// when it stands there with white space after it; the name must end a word.
+pub(crate) fn command_after<'a>(
+    text: &'a str,
+    at: usize,
+    optional: &[&str],
+    commands: &[&str],
+) -> Option<&'a str> {
+    let spaced = whitespace_end(text, at);
+    if spaced == at {
+        return None;
+    }
+    let mut at = spaced;
+    for optional in optional {
+        if let Some(end) = literal_end(text, at, optional) {
+            let spaced = whitespace_end(text, end);
+            if spaced > end {
+                at = spaced;
+            }
+        }
+    }
+    commands.iter().find_map(|command| {
+        let end = literal_end(text, at, command)?;
+        ends_word(text, end).then(|| &text[at..end])
+    })
+}
+
+/// The first phrase of `phrases` in `text`, in any case, as the regex
+/// `(?i)(phrase|phrase|...)` would find it; `starts` are the phrases' [`first_bytes`].
+fn first_phrase<'a>(text: &'a str, phrases: &[&str], starts: &[u16; 256]) -> Option<&'a str> {
+    let bytes = text.as_bytes();
+    (0..bytes.len())
+        .filter(|&at| starts[usize::from(bytes[at])] != 0)
+        .find_map(|at| {
+            phrases_from(bytes[at], phrases, starts)
+                .find_map(|phrase| literal_end(text, at, phrase).map(|end| &text[at..end]))
+        })
+}
+
+/// Where `literal` (ASCII, lower case) ends when it stands at `at` in any
+/// case, as a case-insensitive regex compares: `s` also matches LONG S
+/// (U+017F) and `k` KELVIN SIGN (U+212A), the only non-ASCII characters
+/// that fold to ASCII letters.
+pub(crate) fn literal_end(text: &str, at: usize, literal: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = at;
+    for &want in literal.as_bytes() {
+        let got = *bytes.get(at)?;
+        if got.to_ascii_lowercase() == want {
+            at += 1;
+            continue;
+        }
+        let fold = match want {
+            b's' => LONG_S,
+            b'k' => KELVIN_SIGN,
+            _ => return None,
+        };
+        if !bytes[at..].starts_with(fold.as_bytes()) {
+            return None;
+        }
+        at += fold.len();
+    }
+    Some(at)
+}
+
+/// The end of the white space (`\s*`) at `at`.
+pub(crate) fn whitespace_end(text: &str, at: usize) -> usize {
+    let rest = &text[at..];
+    at + rest.len() - rest.trim_start().len()
+}
+
+/// Whether a word starts at `at` (`\b` before a word character): the text
+/// starts there or a character that is not a word character comes before.
+pub(crate) fn starts_word(text: &str, at: usize) -> bool {
+    text[..at].chars().next_back().is_none_or(|c| !is_word(c))
+}
+
+/// Whether a word ends at `at` (`\b` after a word character): the text ends
+/// there or goes on with a character that is not a word character.
+pub(crate) fn ends_word(text: &str, at: usize) -> bool {
+    text[at..].chars().next().is_none_or(|c| !is_word(c))
+}
+
+/// Whether `c` is a word character as `\b` sees it (Unicode `\w`).
+fn is_word(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || c == '_'
+    } else {
+        regex_syntax::is_word_character(c)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::find_command;
+    use proptest::prelude::*;
+    use regex::Regex;
+
+    /// The regexes this module's search replaced: the reference its results must equal.
+    fn reference(text: &str) -> Option<&'static str> {
+        let phrase = Regex::new(
+            r"(?ix)
+            (?:in\ reply\ to|after|while\ sending|while\ talking\ to\ [^:]*:\s*>>>|>>>|responding\ to|during|on|rejected)\s+
+            (?:the\s+)?(?:end\ of\s+)?
+            (rcpt\ to|mail\ from|data|bdat|ehlo|helo|quit|starttls|auth|rset|lhlo|message\ body|initial\ connection|connect)
+            \b",
+        )
+        .expect("valid");
+        let stage = Regex::new(
+            r"(?i)(greeting failed|does not like recipient|sender was rejected|failed after i sent the message|failed on data command|connection refused|couldn't find any host|helo command rejected|client host rejected)",
+        )
+        .expect("valid");
+        if let Some(caps) = phrase.captures(text) {
+            let word = caps[1].to_ascii_lowercase();
+            return Some(match word.as_str() {
+                "rcpt to" => "RCPT",
+                "mail from" => "MAIL",
+                "data" | "message body" => "DATA",
+                "bdat" => "BDAT",
+                "ehlo" | "lhlo" => "EHLO",
+                "helo" => "HELO",
+                "quit" => "QUIT",
+                "starttls" => "STARTTLS",
+                "auth" => "AUTH",
+                "rset" => "RSET",
+                _ => "CONN",
+            });
+        }
+        let stage = stage.captures(text)?[1].to_ascii_lowercase();
+        Some(match stage.as_str() {
+            "does not like recipient" => "RCPT",
+            "sender was rejected" => "MAIL",
+            "failed after i sent the message" | "failed on data command" => "DATA",
+            "helo command rejected" => "HELO",
+            _ => "CONN",
+        })
+    }
+
+    /// Text made of the phrases' pieces, spacing and other characters.
+    pub(crate) fn phrase_pieces(words: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                4 => prop::sample::select(words).prop_map(str::to_string),
+                3 => prop::sample::select(&[" ", "  ", "\t", "\u{a0}", ":", ">", "_", "\u{17f}", "\u{212a}", "é", "\u{301}"][..]).prop_map(str::to_string),
+                2 => "[a-zA-Z]{1,3}",
+                1 => "\\PC",
+            ],
+            0..10,
+        )
+        .prop_map(|pieces| pieces.concat())
+    }
+
+    const WORDS: &[&str] = &[
+        "in reply to",
+        "IN REPLY TO",
+        "after",
+        "while sending",
+        "while talking to ",
+        ">>>",
+        "responding to",
+        "during",
+        "on",
+        "rejected",
+        "the",
+        "end of",
+        "rcpt to",
+        "RCPT TO",
+        "mail from",
+        "data",
+        "bdat",
+        "ehlo",
+        "helo",
+        "quit",
+        "starttls",
+        "STARTTLS",
+        "auth",
+        "rset",
+        "lhlo",
+        "message body",
+        "initial connection",
+        "connect",
+        "connection",
+        "greeting failed",
+        "does not like recipient",
+        "sender was rejected",
+        "failed after i sent the message",
+        "failed on data command",
+        "connection refused",
+        "couldn't find any host",
+        "helo command rejected",
+        "client host rejected",
+        "\u{17f}tarttl\u{17f}",
+        "re\u{17f}ponding to",
+        "\u{17f}ender was rejected",
+        "does not li\u{212a}e recipient",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(8192)
+        })]
+
+        #[test]
+        fn finds_what_the_reference_finds(text in phrase_pieces(WORDS)) {
+            prop_assert_eq!(find_command(&text), reference(&text));
+        }
+    }
 
     #[test]
     fn reads_postfix_exim_and_qmail_phrases() {

@@ -1,8 +1,6 @@
 //! Enhanced mail system status codes (RFC 3463): `class.subject.detail`.
 
-use regex::Regex;
 use std::fmt;
-use std::sync::LazyLock;
 
 /// A parsed enhanced status code such as `5.1.1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,25 +49,75 @@ impl fmt::Display for StatusCode {
     }
 }
 
-static STATUS_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^0-9A-Za-z.\-]|(?:^|[^0-9])[0-9]{3}-)([245])\.([0-9]{1,3})\.([0-9]{1,3})(?:$|[^0-9A-Za-z.\-]|\.$|\.[^0-9])")
-        .expect("status pattern is valid")
-});
-
 /// Finds the enhanced status code in a piece of server text.
 ///
 /// IP addresses, version numbers and dotted sizes are not mistaken for codes:
 /// a code must not touch another dotted number. Returns the code and its byte span.
+///
+/// The first place, in text order, where `(?:^|[^0-9A-Za-z.\-]|(?:^|[^0-9])[0-9]{3}-)`
+/// `([245])\.([0-9]{1,3})\.([0-9]{1,3})(?:$|[^0-9A-Za-z.\-]|\.$|\.[^0-9])`
+/// would match, found from each dot that follows a class digit.
 pub fn find_status(text: &str) -> Option<(StatusCode, [usize; 2])> {
-    STATUS_IN_TEXT.captures_iter(text).find_map(|caps| {
-        let (class, subject, detail) = (caps.get(1)?, caps.get(2)?, caps.get(3)?);
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'.', bytes).find_map(|dot| {
+        let start = dot.checked_sub(1)?;
+        if !matches!(bytes[start], b'2' | b'4' | b'5') || !status_may_start(bytes, start) {
+            return None;
+        }
+        let subject_end = digit_run_end(bytes, dot + 1)?;
+        if bytes.get(subject_end) != Some(&b'.') {
+            return None;
+        }
+        let detail_end = digit_run_end(bytes, subject_end + 1)?;
+        if !status_may_end(bytes, detail_end) {
+            return None;
+        }
         let code = StatusCode {
-            class: class.as_str().parse().ok()?,
-            subject: subject.as_str().parse().ok()?,
-            detail: detail.as_str().parse().ok()?,
+            class: bytes[start] - b'0',
+            subject: text[dot + 1..subject_end].parse().ok()?,
+            detail: text[subject_end + 1..detail_end].parse().ok()?,
         };
-        Some((code, [class.start(), detail.end()]))
+        Some((code, [start, detail_end]))
     })
+}
+
+/// The end of the run of one to three ASCII digits at `at`; `None` when
+/// there is no digit there or the run is longer.
+pub(super) fn digit_run_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let run = bytes
+        .get(at..)?
+        .iter()
+        .take(4)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    (1..=3).contains(&run).then_some(at + run)
+}
+
+/// Whether a status code may start at `at`: at the start of the text, after
+/// anything but a letter, digit, dot or hyphen, or after a reply code and its
+/// hyphen (`550-5.1.1`).
+fn status_may_start(bytes: &[u8], at: usize) -> bool {
+    let Some(&before) = at.checked_sub(1).map(|i| &bytes[i]) else {
+        return true;
+    };
+    if !(before.is_ascii_alphanumeric() || before == b'.' || before == b'-') {
+        return true;
+    }
+    before == b'-'
+        && at >= 4
+        && bytes[at - 4..at - 1].iter().all(u8::is_ascii_digit)
+        && (at == 4 || !bytes[at - 5].is_ascii_digit())
+}
+
+/// Whether a status code may end at `at`: at the end of the text, before
+/// anything but a letter, digit, dot or hyphen, or before a dot that is not
+/// followed by a digit.
+fn status_may_end(bytes: &[u8], at: usize) -> bool {
+    match bytes.get(at) {
+        None => true,
+        Some(b'.') => bytes.get(at + 1).is_none_or(|b| !b.is_ascii_digit()),
+        Some(&after) => !(after.is_ascii_alphanumeric() || after == b'-'),
+    }
 }
 
 /// Finds every enhanced status code in the text, in order.
@@ -92,6 +140,41 @@ pub fn last_status(text: &str) -> Option<StatusCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use regex::Regex;
+
+    /// The regex this module's search replaced: the reference its results must equal.
+    fn reference(text: &str) -> Option<(StatusCode, [usize; 2])> {
+        let status = Regex::new(r"(?:^|[^0-9A-Za-z.\-]|(?:^|[^0-9])[0-9]{3}-)([245])\.([0-9]{1,3})\.([0-9]{1,3})(?:$|[^0-9A-Za-z.\-]|\.$|\.[^0-9])")
+            .expect("valid");
+        let found = status.captures_iter(text).find_map(|caps| {
+            let (class, subject, detail) = (caps.get(1)?, caps.get(2)?, caps.get(3)?);
+            let code = StatusCode {
+                class: class.as_str().parse().ok()?,
+                subject: subject.as_str().parse().ok()?,
+                detail: detail.as_str().parse().ok()?,
+            };
+            Some((code, [class.start(), detail.end()]))
+        });
+        found
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(8192)
+        })]
+
+        #[test]
+        fn finds_what_the_reference_finds(
+            text in "([0-9]{1,4}|[245]\\.|[.\\-]|[ a-zA-Z#(_]|\\PC){0,16}"
+        ) {
+            prop_assert_eq!(find_status(&text), reference(&text));
+            if let Some((_, [_, end])) = find_status(&text) {
+                prop_assert_eq!(find_status(&text[end..]), reference(&text[end..]));
+            }
+        }
+    }
 
     fn status(text: &str) -> Option<String> {
         find_status(text).map(|(code, _)| code.to_string())

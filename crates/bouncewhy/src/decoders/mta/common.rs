@@ -2,15 +2,43 @@
 //! remote host it names, and folding indented paragraphs into one line.
 
 use crate::engine::Report;
+use crate::smtp::command::{
+    command_after, first_bytes, literal_end, phrases_from, starts_word, KELVIN_SIGN, LONG_S,
+};
 use regex::Regex;
 use std::sync::LazyLock;
 
-static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(?:after|in reply to|did not like our|while sending|response to)\s+(?:the\s+)?(initial connection|connect|greeting|banner|helo|ehlo|mail from|mail|rcpt to|rcpt|end of data|final data|data|bdat|quit|starttls)\b",
-    )
-    .expect("command pattern is valid")
-});
+/// The phrases that lead to a command's name, in the order they are tried at one place.
+const LEADS: [&str; 5] = [
+    "after",
+    "in reply to",
+    "did not like our",
+    "while sending",
+    "response to",
+];
+
+/// The phrases of [`LEADS`] each byte can start.
+static LEAD_STARTS: [u16; 256] = first_bytes(&LEADS);
+
+/// The command names after a leading phrase, in the order they are tried.
+const COMMANDS: [&str; 16] = [
+    "initial connection",
+    "connect",
+    "greeting",
+    "banner",
+    "helo",
+    "ehlo",
+    "mail from",
+    "mail",
+    "rcpt to",
+    "rcpt",
+    "end of data",
+    "final data",
+    "data",
+    "bdat",
+    "quit",
+    "starttls",
+];
 
 static HOST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:host|talking to|to host|server)\s+([a-z0-9][a-z0-9.\-]*[a-z0-9])\.?\s*\[([0-9a-f.:]+)\]|\b([a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)\.?\s?\[([0-9a-f.:]+)\]")
@@ -19,11 +47,21 @@ static HOST: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The SMTP command a bounce text says the error answered, normalised to
 /// CONN, HELO/EHLO, MAIL, RCPT, DATA, BDAT, QUIT or STARTTLS.
+///
+/// The first place where a leading phrase starts a word and is followed by
+/// white space, an optional `the` and a command name ending a word (as the
+/// regex `(?i)\b(?:after|...)\s+(?:the\s+)?(initial connection|...)\b`
+/// would find it) names the command.
 pub fn command(text: &str) -> Option<String> {
-    let word = COMMAND
-        .captures(text)?
-        .get(1)?
-        .as_str()
+    let bytes = text.as_bytes();
+    let word = (0..bytes.len())
+        .filter(|&at| LEAD_STARTS[usize::from(bytes[at])] != 0 && starts_word(text, at))
+        .find_map(|at| {
+            phrases_from(bytes[at], &LEADS, &LEAD_STARTS).find_map(|lead| {
+                let end = literal_end(text, at, lead)?;
+                command_after(text, end, &["the"], &COMMANDS)
+            })
+        })?
         .to_ascii_lowercase();
     let name = match word.as_str() {
         "initial connection" | "connect" | "greeting" | "banner" => "CONN",
@@ -41,10 +79,38 @@ pub fn command(text: &str) -> Option<String> {
 
 /// The remote host a bounce text names as `host name [ip]` or `name[ip]`
 /// (the name when there is one, else the address).
+///
+/// Every match of [`HOST`] ends with an address in brackets (`[` then
+/// `[0-9a-fA-F.:]+` then `]`) and before it has only letters, digits, dots,
+/// hyphens and white space. So the regex runs only on the stretch of those
+/// characters before each such bracket, up to the bracket's end, in order.
 pub fn remote_host(text: &str) -> Option<String> {
-    let caps = HOST.captures(text)?;
-    let name = caps.get(1).or_else(|| caps.get(3))?.as_str();
-    Some(name.trim_end_matches('.').to_ascii_lowercase())
+    let bytes = text.as_bytes();
+    let may_lead = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, '.' | '-')
+            || c.is_whitespace()
+            || LONG_S.starts_with(c)
+            || KELVIN_SIGN.starts_with(c)
+    };
+    memchr::memchr_iter(b'[', bytes).find_map(|open| {
+        let address = bytes[open + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':'))
+            .count();
+        let close = open + 1 + address;
+        if address == 0 || bytes.get(close) != Some(&b']') {
+            return None;
+        }
+        let start = text[..open]
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !may_lead(c))
+            .map_or(0, |(at, c)| at + c.len_utf8());
+        let caps = HOST.captures_at(&text[..=close], start)?;
+        let name = caps.get(1).or_else(|| caps.get(3))?.as_str();
+        Some(name.trim_end_matches('.').to_ascii_lowercase())
+    })
 }
 
 /// Trimmed non-empty lines joined by one space.
@@ -90,6 +156,81 @@ pub fn as_address(token: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The regex this module's command search replaced: the reference its results must equal.
+    fn reference_command(text: &str) -> Option<String> {
+        let command = Regex::new(
+            r"(?i)\b(?:after|in reply to|did not like our|while sending|response to)\s+(?:the\s+)?(initial connection|connect|greeting|banner|helo|ehlo|mail from|mail|rcpt to|rcpt|end of data|final data|data|bdat|quit|starttls)\b",
+        )
+        .expect("valid");
+        let word = command
+            .captures(text)?
+            .get(1)?
+            .as_str()
+            .to_ascii_lowercase();
+        let name = match word.as_str() {
+            "initial connection" | "connect" | "greeting" | "banner" => "CONN",
+            "helo" => "HELO",
+            "ehlo" => "EHLO",
+            "mail from" | "mail" => "MAIL",
+            "rcpt to" | "rcpt" => "RCPT",
+            "end of data" | "final data" | "data" => "DATA",
+            "bdat" => "BDAT",
+            "quit" => "QUIT",
+            _ => "STARTTLS",
+        };
+        Some(name.to_string())
+    }
+
+    /// The host search over the whole text: the reference for the narrowed one.
+    fn reference_host(text: &str) -> Option<String> {
+        let caps = HOST.captures(text)?;
+        let name = caps.get(1).or_else(|| caps.get(3))?.as_str();
+        Some(name.trim_end_matches('.').to_ascii_lowercase())
+    }
+
+    /// Text made of `words`, spacing and other characters.
+    fn pieces(words: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                4 => prop::sample::select(words).prop_map(str::to_string),
+                3 => prop::sample::select(
+                    &[" ", "  ", "\t", "\u{a0}", ":", ".", "-", "[", "]", "_", "\u{17f}", "\u{212a}", "é", "\u{301}"][..]
+                )
+                .prop_map(str::to_string),
+                2 => "[a-zA-Z0-9]{1,3}",
+                1 => "\\PC",
+            ],
+            0..12,
+        )
+        .prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(8192)
+        })]
+
+        #[test]
+        fn finds_the_command_the_reference_finds(text in pieces(&[
+            "after", "AFTER", "in reply to", "did not like our", "did not li\u{212a}e our", "while sending",
+            "while \u{17f}ending", "response to", "the", "initial connection", "connect", "connection",
+            "greeting", "banner", "helo", "ehlo", "mail from", "mail", "rcpt to", "rcpt", "end of data",
+            "end of quit", "final data", "data", "bdat", "quit", "starttls", "\u{17f}tarttl\u{17f}",
+        ])) {
+            prop_assert_eq!(command(&text), reference_command(&text));
+        }
+
+        #[test]
+        fn finds_the_host_the_reference_finds(text in pieces(&[
+            "host", "talking to", "to host", "server", "mx.example.net", "mx-1.example", "a.b.",
+            "[192.0.2.1]", "[2001:db8::1]", "[ff]", "[]", "[x]", " said",
+        ])) {
+            prop_assert_eq!(remote_host(&text), reference_host(&text));
+        }
+    }
 
     #[test]
     fn reads_commands_and_hosts() {
