@@ -1,13 +1,13 @@
 //! Compiles packs into one [`RuleSet`]: all literal phrases, and the literals
 //! that prefilter the regular expressions (see [`super::regexes`]; all
-//! linear-time), in one Aho-Corasick automaton searched once per text, and
+//! linear-time), in one [`PhraseSearcher`] searched once per text, and
 //! code-only rules checked by constraint. Built once, then shared read-only.
 
 use super::pack::{Pack, PackKind, RuleSpec};
+use super::phrases::PhraseSearcher;
 use super::regexes::{compile_regex, RegexBank};
 use crate::diagnosis::Reason;
 use crate::Error;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_automata::meta::BuildError;
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -76,9 +76,9 @@ fn with_scratch<R>(work: impl FnOnce(&mut Scratch) -> R) -> R {
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     rules: Vec<CompiledRule>,
-    /// The rules' phrases (pattern ids below `literal_rule.len()`), then the
-    /// regex prefilter literals.
-    literals: AhoCorasick,
+    /// The rules' phrases (ids below `literal_rule.len()`), then the regex
+    /// prefilter literals.
+    literals: PhraseSearcher,
     /// The rule of each phrase.
     literal_rule: Vec<usize>,
     regexes: RegexBank,
@@ -152,7 +152,7 @@ impl RuleSet {
         let bad_regex = |position: usize, error: Option<Box<BuildError>>| {
             let (index, source) = regex_patterns[position];
             let rule = &rules[index];
-            let message = match error.or_else(|| compile_regex(source).err()) {
+            let message = match error.or_else(|| compile_regex(source, true).err()) {
                 Some(error) => format!("bad regex `{source}`: {error}"),
                 None => format!("bad regex `{source}`"),
             };
@@ -173,19 +173,16 @@ impl RuleSet {
                 .map_err(|(p, error)| bad_regex(p, Some(error)))?;
         }
         // Patterns and texts are both lowered (ASCII): the same matches as an
-        // ASCII-case-insensitive automaton, at the same offsets, but a smaller
+        // ASCII-case-insensitive search, at the same offsets, but a smaller
         // automaton that builds and runs several times faster.
         let searched = literal_patterns
             .iter()
             .map(|pattern| pattern.as_bytes())
             .chain(regexes.literals().iter().map(Vec::as_slice));
-        let literals = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(searched)
-            .map_err(|e| Error::Rule {
-                origin: "literal patterns".into(),
-                message: e.to_string(),
-            })?;
+        let literals = PhraseSearcher::new(searched).map_err(|e| Error::Rule {
+            origin: "literal patterns".into(),
+            message: e.to_string(),
+        })?;
         Ok(RuleSet {
             rules,
             literals,
@@ -226,25 +223,34 @@ impl RuleSet {
         let beaten = |best: Option<(usize, Option<[usize; 2]>)>, index: usize| {
             best.is_some_and(|(b, _)| b <= index)
         };
+        // A phrase of the best rule so far wins if it ends earlier, or at the
+        // same place and starts earlier: the occurrence an in-order search
+        // would have met first.
+        let phrase_beaten =
+            |best: Option<(usize, Option<[usize; 2]>)>, index: usize, [start, end]: [usize; 2]| {
+                best.is_some_and(|(b, span)| {
+                    b < index || (b == index && span.is_none_or(|[s, e]| (e, s) <= (end, start)))
+                })
+            };
         let mut best: Option<(usize, Option<[usize; 2]>)> = None;
         with_scratch(|scratch| {
             scratch.lowered.clear();
             scratch.lowered.push_str(text);
             scratch.lowered.make_ascii_lowercase();
             scratch.regex_literals_found.clear();
-            for hit in self.literals.find_overlapping_iter(&scratch.lowered) {
-                let pattern = hit.pattern().as_usize();
-                match self.literal_rule.get(pattern) {
+            let found = &mut scratch.regex_literals_found;
+            self.literals
+                .for_each_match(scratch.lowered.as_bytes(), |pattern, start, end| match self
+                    .literal_rule
+                    .get(pattern)
+                {
                     Some(&index) => {
-                        if !beaten(best, index) && holds(index) {
-                            best = Some((index, Some([hit.start(), hit.end()])));
+                        if !phrase_beaten(best, index, [start, end]) && holds(index) {
+                            best = Some((index, Some([start, end])));
                         }
                     }
-                    None => scratch
-                        .regex_literals_found
-                        .push(pattern - self.literal_rule.len()),
-                }
-            }
+                    None => found.push(pattern - self.literal_rule.len()),
+                });
             // Regex candidates and code-only rules come in rule order: the
             // first that holds (and matches) is the best of its kind.
             self.regexes.candidates(

@@ -10,6 +10,7 @@
 pub mod check;
 pub mod compile;
 pub mod pack;
+pub mod phrases;
 pub mod regexes;
 pub mod required;
 

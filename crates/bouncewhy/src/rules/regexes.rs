@@ -27,7 +27,12 @@ pub const REGEX_SIZE_LIMIT: usize = 64 << 20;
 /// texts the lazy DFA answers as fast, and building a DFA for every regex
 /// cost a quarter of the compile time. No capture groups and no one-pass
 /// DFA either: rules only ask whether and where a regex matches.
-pub fn compile_regex(source: &str) -> Result<Regex, Box<BuildError>> {
+///
+/// `own_prefilter` asks for the regex's own literal prefilter. A regex with
+/// required literals goes without: the rule set runs it only on texts that
+/// hold one of them, where a prefilter would find a start at once anyway,
+/// and working it out was about half of the compile time.
+pub fn compile_regex(source: &str, own_prefilter: bool) -> Result<Regex, Box<BuildError>> {
     Regex::builder()
         .syntax(syntax::Config::new().case_insensitive(true))
         .configure(
@@ -36,7 +41,8 @@ pub fn compile_regex(source: &str) -> Result<Regex, Box<BuildError>> {
                 .hybrid_cache_capacity(REGEX_SIZE_LIMIT)
                 .which_captures(WhichCaptures::Implicit)
                 .onepass(false)
-                .dfa(false),
+                .dfa(false)
+                .auto_prefilter(own_prefilter),
         )
         .build(source)
         .map_err(Box::new)
@@ -47,6 +53,9 @@ pub fn compile_regex(source: &str) -> Result<Regex, Box<BuildError>> {
 struct Entry {
     source: String,
     rule: usize,
+    /// True when the regex has no required literal, so that every text is
+    /// a candidate and only its own prefilter skips ahead.
+    unfiltered: bool,
     compiled: OnceLock<Option<Regex>>,
 }
 
@@ -77,6 +86,7 @@ impl RegexBank {
                 Some(known) => known.map(|set| set.iter().map(|l| l.as_bytes().to_vec()).collect()),
                 None => regex_literals(source).map_err(|_| position)?,
             };
+            let no_required_literal = required.is_none();
             match required {
                 Some(required) => {
                     for literal in required {
@@ -95,6 +105,7 @@ impl RegexBank {
             entries.push(Entry {
                 source: source.to_string(),
                 rule,
+                unfiltered: no_required_literal,
                 compiled: OnceLock::new(),
             });
         }
@@ -115,7 +126,7 @@ impl RegexBank {
     /// Compiles every regex now; the position and error of the first that fails.
     pub fn compile_all(&self) -> Result<(), (usize, Box<BuildError>)> {
         for (position, entry) in self.entries.iter().enumerate() {
-            compile_regex(&entry.source).map_err(|error| (position, error))?;
+            compile_regex(&entry.source, entry.unfiltered).map_err(|error| (position, error))?;
         }
         Ok(())
     }
@@ -162,7 +173,7 @@ impl RegexBank {
         let entry = &self.entries[entry];
         entry
             .compiled
-            .get_or_init(|| compile_regex(&entry.source).ok())
+            .get_or_init(|| compile_regex(&entry.source, entry.unfiltered).ok())
             .as_ref()
     }
 }
@@ -253,7 +264,7 @@ mod tests {
         for text in texts {
             candidates_of(&bank, text, &mut candidates);
             for (entry, source) in sources.iter().enumerate() {
-                let matches = compile_regex(source).expect("valid").is_match(text);
+                let matches = compile_regex(source, true).expect("valid").is_match(text);
                 assert!(
                     !matches || candidates.contains(&entry),
                     "{source} matches {text:?} but was filtered out"
