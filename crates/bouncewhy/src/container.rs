@@ -12,6 +12,7 @@ pub type Item = Result<Vec<u8>, String>;
 pub struct MboxReader<R> {
     reader: R,
     max_bytes: usize,
+    /// A line cut by the end of the reader's buffer, kept until its end comes.
     line: Vec<u8>,
     pending_separator: bool,
     done: bool,
@@ -27,14 +28,6 @@ impl<R: BufRead> MboxReader<R> {
             pending_separator: false,
             done: false,
         }
-    }
-
-    fn read_line(&mut self) -> std::io::Result<bool> {
-        self.line.clear();
-        let limit = self.max_bytes as u64 + 2;
-        let read =
-            std::io::Read::take(&mut self.reader, limit).read_until(b'\n', &mut self.line)?;
-        Ok(read > 0)
     }
 }
 
@@ -58,56 +51,156 @@ impl<R: BufRead> Iterator for MboxReader<R> {
     }
 }
 
+/// One message being put together from its lines.
+struct Message {
+    bytes: Vec<u8>,
+    oversized: bool,
+    previous_blank: bool,
+    started: bool,
+}
+
+impl Message {
+    /// Adds one line (with its `\n`, or a piece of an over-long line); true
+    /// when the line is the separator that starts the next message.
+    fn add_line(&mut self, line: &[u8], max_bytes: usize) -> bool {
+        if is_separator(line) && (self.previous_blank || !self.started) {
+            if self.started && (!self.bytes.is_empty() || self.oversized) {
+                return true;
+            }
+            self.started = true;
+            return false;
+        }
+        self.started = true;
+        let blank = line.iter().all(|b| b.is_ascii_whitespace());
+        let content: &[u8] = if line.starts_with(b">From ") {
+            &line[1..]
+        } else {
+            line
+        };
+        if !self.oversized {
+            if self.bytes.len() + content.len() > max_bytes {
+                self.oversized = true;
+                self.bytes = Vec::new();
+            } else {
+                self.bytes.extend_from_slice(content);
+            }
+        }
+        self.previous_blank = blank;
+        false
+    }
+}
+
+/// The length of the complete lines at the start of `window` that need no
+/// look of their own: none starts with `From ` or `>From `.
+fn ordinary_lines(window: &[u8]) -> usize {
+    let Some(last_newline) = memchr::memrchr(b'\n', window) else {
+        return 0;
+    };
+    let lines = &window[..=last_newline];
+    for at in memchr::memmem::find_iter(lines, b"From ") {
+        if at == 0 || lines[at - 1] == b'\n' {
+            return at;
+        }
+        if lines[at - 1] == b'>' && (at == 1 || lines[at - 2] == b'\n') {
+            return at - 1;
+        }
+    }
+    lines.len()
+}
+
+impl Message {
+    /// Adds complete lines of which none is a separator or quoted (see
+    /// [`ordinary_lines`]): one copy for them all.
+    fn add_ordinary_lines(&mut self, lines: &[u8], max_bytes: usize) {
+        if !self.oversized {
+            if self.bytes.len() + lines.len() > max_bytes {
+                self.oversized = true;
+                self.bytes = Vec::new();
+            } else {
+                self.bytes.extend_from_slice(lines);
+            }
+        }
+        let before_last = &lines[..lines.len() - 1];
+        let last_line = &lines[memchr::memrchr(b'\n', before_last).map_or(0, |at| at + 1)..];
+        self.previous_blank = last_line.iter().all(|b| b.is_ascii_whitespace());
+    }
+}
+
 impl<R: BufRead> MboxReader<R> {
     /// Reads up to the next separator; `None` for a blank message (skipped).
+    /// Lines are taken straight from the reader's buffer; only a line cut by
+    /// the buffer's end is copied. A line longer than `max_bytes + 2` comes
+    /// in pieces of that size, so memory stays bounded.
     fn read_message(&mut self) -> Option<Item> {
-        let mut message = Vec::new();
-        let mut oversized = false;
-        let mut previous_blank = true;
-        let mut started = self.pending_separator;
+        let mut message = Message {
+            bytes: Vec::new(),
+            oversized: false,
+            previous_blank: true,
+            started: self.pending_separator,
+        };
+        let limit = self.max_bytes.saturating_add(2);
         loop {
-            match self.read_line() {
-                Ok(false) => {
-                    self.done = true;
-                    break;
-                }
-                Ok(true) => {}
+            let buffer = match self.reader.fill_buf() {
+                Ok(buffer) => buffer,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(error) => {
                     self.done = true;
                     return Some(Err(format!("read error: {error}")));
                 }
-            }
-            if is_separator(&self.line) && (previous_blank || !started) {
-                if started && (!message.is_empty() || oversized) {
+            };
+            if buffer.is_empty() {
+                if !self.line.is_empty() && message.add_line(&self.line, self.max_bytes) {
+                    self.line.clear();
                     self.pending_separator = true;
                     break;
                 }
-                started = true;
-                continue;
+                self.line.clear();
+                self.done = true;
+                break;
             }
-            started = true;
-            let blank = self.line.iter().all(|b| b.is_ascii_whitespace());
-            let content: &[u8] = if self.line.starts_with(b">From ") {
-                &self.line[1..]
-            } else {
-                &self.line
-            };
-            if !oversized {
-                if message.len() + content.len() > self.max_bytes {
-                    oversized = true;
-                    message = Vec::new();
-                } else {
-                    message.extend_from_slice(content);
+            let window = &buffer[..buffer.len().min(limit - self.line.len())];
+            if self.line.is_empty() && message.started {
+                let ordinary = ordinary_lines(window);
+                if ordinary > 0 {
+                    message.add_ordinary_lines(&window[..ordinary], self.max_bytes);
+                    self.reader.consume(ordinary);
+                    continue;
                 }
             }
-            previous_blank = blank;
+            let (taken, ends_next) = match memchr::memchr(b'\n', window) {
+                Some(newline) if self.line.is_empty() => (
+                    newline + 1,
+                    message.add_line(&window[..=newline], self.max_bytes),
+                ),
+                Some(newline) => {
+                    self.line.extend_from_slice(&window[..=newline]);
+                    let ends_next = message.add_line(&self.line, self.max_bytes);
+                    self.line.clear();
+                    (newline + 1, ends_next)
+                }
+                None => {
+                    self.line.extend_from_slice(window);
+                    let ends_next =
+                        self.line.len() == limit && message.add_line(&self.line, self.max_bytes);
+                    if self.line.len() == limit {
+                        self.line.clear();
+                    }
+                    (window.len(), ends_next)
+                }
+            };
+            self.reader.consume(taken);
+            if ends_next {
+                self.pending_separator = true;
+                break;
+            }
         }
-        if oversized {
+        if message.oversized {
             return Some(Err(format!(
                 "message is over the limit of {} bytes",
                 self.max_bytes
             )));
         }
+        let mut message = message.bytes;
         while message.last().is_some_and(|b| *b == b'\n' || *b == b'\r')
             && message.ends_with(b"\n\n")
         {
@@ -151,6 +244,93 @@ mod tests {
         let items: Vec<Item> = MboxReader::new(mbox.as_bytes(), 1 << 20).collect();
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].as_deref().expect("reads"), b"Subject: last\n");
+    }
+
+    /// The straightforward splitter the buffered one must equal: one
+    /// `read_until` per line, each line at most `max_bytes + 2` bytes.
+    fn split_line_by_line(mbox: &[u8], max_bytes: usize) -> Vec<Item> {
+        let mut reader = mbox;
+        let mut items = Vec::new();
+        let mut pending_separator = false;
+        let mut done = false;
+        let mut line = Vec::new();
+        while !done {
+            let mut message = Vec::new();
+            let (mut oversized, mut previous_blank) = (false, true);
+            let mut started = pending_separator;
+            loop {
+                line.clear();
+                let limit = max_bytes as u64 + 2;
+                let read = std::io::Read::take(&mut reader, limit)
+                    .read_until(b'\n', &mut line)
+                    .expect("reads from memory");
+                if read == 0 {
+                    done = true;
+                    break;
+                }
+                if is_separator(&line) && (previous_blank || !started) {
+                    if started && (!message.is_empty() || oversized) {
+                        pending_separator = true;
+                        break;
+                    }
+                    started = true;
+                    continue;
+                }
+                started = true;
+                let blank = line.iter().all(|b| b.is_ascii_whitespace());
+                let content: &[u8] = line
+                    .strip_prefix(b">")
+                    .filter(|rest| rest.starts_with(b"From "))
+                    .unwrap_or(&line);
+                if !oversized {
+                    if message.len() + content.len() > max_bytes {
+                        oversized = true;
+                        message = Vec::new();
+                    } else {
+                        message.extend_from_slice(content);
+                    }
+                }
+                previous_blank = blank;
+            }
+            if oversized {
+                items.push(Err(format!(
+                    "message is over the limit of {max_bytes} bytes"
+                )));
+                continue;
+            }
+            while message.last().is_some_and(|b| *b == b'\n' || *b == b'\r')
+                && message.ends_with(b"\n\n")
+            {
+                message.pop();
+            }
+            if !message.iter().all(u8::is_ascii_whitespace) {
+                items.push(Ok(message));
+            }
+        }
+        items
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn buffered_splitting_equals_line_by_line(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "From a@b Mon Jan  1 00:00:00 2024\n", "From ", ">From x\n", ">>From y\n",
+                    "\n", "\r\n", " \t\n", "Subject: s\n", "body line\n", "From", ">",
+                    "x", "long line of text without an end ", "\n\n",
+                ]),
+                0..60,
+            ),
+            capacity in 1usize..64,
+            max_bytes in 1usize..200,
+        ) {
+            let mbox: Vec<u8> = pieces.concat().into_bytes();
+            let buffered: Vec<Item> =
+                MboxReader::new(std::io::BufReader::with_capacity(capacity, &mbox[..]), max_bytes)
+                    .collect();
+            proptest::prop_assert_eq!(buffered, split_line_by_line(&mbox, max_bytes));
+        }
     }
 
     #[test]
