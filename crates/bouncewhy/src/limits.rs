@@ -8,7 +8,7 @@
 //! by the message limit (`decode`) or by the text limit (`explain`).
 
 use crate::Error;
-use aho_corasick::{packed, AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind, Span};
+use aho_corasick::{packed, AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use memchr::memmem;
 use std::sync::OnceLock;
 
@@ -95,12 +95,12 @@ impl Limits {
             let [messages, digests] = queries;
             (messages.found, !digests.found.is_empty())
         };
-        let lines = scan_lines(
-            raw,
-            &nested_messages,
-            (levels > 0).then_some(any_block),
-            self.max_headers,
-        );
+        let encoded = match (levels, any_block) {
+            (0, _) => EncodedSearch::Off,
+            (_, false) => EncodedSearch::Mentioned,
+            (_, true) => EncodedSearch::Every,
+        };
+        let lines = scan_lines(raw, &nested_messages, encoded, self.max_headers);
         if top && lines.top_fields > self.max_headers {
             return Err(Error::Malformed(format!(
                 "more than {} header fields, over the limit",
@@ -449,15 +449,6 @@ fn transfer_encoding_matcher() -> &'static AhoCorasick {
     })
 }
 
-/// Finds the next line that starts with `-`, `\r` or `\n` (where the line
-/// before ends), if the platform has a vector search for it.
-fn line_start_searcher() -> Option<&'static packed::Searcher> {
-    static SEARCHER: OnceLock<Option<packed::Searcher>> = OnceLock::new();
-    SEARCHER
-        .get_or_init(|| packed::Searcher::new(["\n-", "\n\n", "\n\r"]))
-        .as_ref()
-}
-
 /// What [`scan_lines`] finds in one pass over the lines of a message.
 struct LineScan {
     /// Header fields (lines not starting with white space) up to the first
@@ -475,17 +466,30 @@ struct LineScan {
     encoded_bodies: Vec<(usize, TransferEncoding)>,
 }
 
+/// Which blocks [`scan_lines`] searches for an encoded attached message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EncodedSearch {
+    /// None: encoded attached messages are not followed this deep.
+    Off,
+    /// Blocks holding an attached message's type.
+    Mentioned,
+    /// Every block: in a multipart/digest a part without a Content-Type is a
+    /// message too.
+    Every,
+}
+
 /// Counts header fields and finds encoded attached messages in one pass over
-/// the lines of `raw` (see [`LineScan`]). `mentions` are where an attached
-/// message's type occurs, sorted; `encoded` says whether to look for encoded
-/// bodies, and in any block (a digest) or only in those holding a mention.
-/// Each block is searched for its transfer encoding at most once.
+/// the lines of `raw` (see [`LineScan`]); `mentions` are where an attached
+/// message's type occurs, sorted. Each block is searched for its transfer
+/// encoding at most once.
 fn scan_lines(
     raw: &[u8],
     mentions: &[usize],
-    encoded: Option<bool>,
+    encoded: EncodedSearch,
     stop_after: usize,
 ) -> LineScan {
+    static DASH_LINE: OnceLock<memmem::Finder<'static>> = OnceLock::new();
+    let dash_line = DASH_LINE.get_or_init(|| memmem::Finder::new(b"\n-"));
     let mut scan = LineScan {
         top_fields: 0,
         part_fields: 0,
@@ -494,21 +498,50 @@ fn scan_lines(
     let mut in_top = true;
     let mut in_headers = true;
     let mut pending = mentions.iter().peekable();
-    let mut block_start = 0;
     let mut line_start = 0;
-    let body_lines_to_skip = line_start_searcher();
+    // Where a search for the next line starting with `-` began, and what it found.
+    let mut dash_line_cache: Option<(usize, Option<usize>)> = None;
     while line_start < raw.len() {
-        if !in_top && !in_headers && !matches!(raw[line_start], b'-' | b'\r' | b'\n') {
-            if let Some(searcher) = body_lines_to_skip {
-                // In a body only a blank line or one starting with `--` matters.
-                match searcher.find_in(raw, Span::from(line_start..raw.len())) {
-                    Some(hit) => line_start = hit.start() + 1,
-                    None => break,
+        if !in_top && !in_headers && encoded != EncodedSearch::Every && raw[line_start] != b'-' {
+            // In a body only a line starting with `--` matters, and a blank
+            // line after a pending mention: skip to whichever comes first.
+            let dashes = match dash_line_cache {
+                Some((from, found))
+                    if from <= line_start && found.is_none_or(|at| at > line_start) =>
+                {
+                    found
                 }
-                continue;
+                _ => {
+                    let found = dash_line
+                        .find(&raw[line_start..])
+                        .map(|at| line_start + at + 1);
+                    dash_line_cache = Some((line_start, found));
+                    found
+                }
+            };
+            match (dashes, pending.peek()) {
+                (Some(next), None) => {
+                    line_start = next;
+                    continue;
+                }
+                (Some(next), Some(&&mention)) if mention >= next => {
+                    line_start = next;
+                    continue;
+                }
+                (None, None) => break,
+                (_, Some(&&mention)) if mention > line_start => {
+                    // The blank lines before the mention's line consume nothing.
+                    line_start = memchr::memrchr(b'\n', &raw[line_start..mention])
+                        .map_or(line_start, |at| line_start + at + 1);
+                }
+                _ => {}
             }
         }
-        let newline = memchr::memchr(b'\n', &raw[line_start..]).map(|at| line_start + at);
+        let newline = match &raw[line_start..] {
+            [b'\n', ..] => Some(line_start),
+            [b'\r', b'\n', ..] => Some(line_start + 1),
+            rest => memchr::memchr(b'\n', rest).map(|at| line_start + at),
+        };
         let line_end = newline.unwrap_or(raw.len());
         let line = &raw[line_start..line_end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -533,17 +566,36 @@ fn scan_lines(
                 holds_mention = true;
             }
             in_headers = holds_mention;
-            let searched = encoded.is_some_and(|any_block| any_block || holds_mention);
+            let searched = match encoded {
+                EncodedSearch::Off => false,
+                EncodedSearch::Mentioned => holds_mention,
+                EncodedSearch::Every => true,
+            };
             if searched && newline.is_some() {
-                if let Some(encoding) = transfer_encoding(&raw[block_start..line_start]) {
+                let block = &raw[block_start(raw, line_start)..line_start];
+                if let Some(encoding) = transfer_encoding(block) {
                     scan.encoded_bodies.push((line_end + 1, encoding));
                 }
             }
-            block_start = line_end + 1;
         }
         line_start = line_end + 1;
     }
     scan
+}
+
+/// Where the block of lines that ends at the blank line starting at
+/// `blank_line` begins: after the blank line before it, or at the start.
+/// Reads back over that block only.
+fn block_start(raw: &[u8], blank_line: usize) -> usize {
+    let mut line_end = blank_line;
+    while let Some(newline) = line_end.checked_sub(1) {
+        let line_start = memchr::memrchr(b'\n', &raw[..newline]).map_or(0, |at| at + 1);
+        if matches!(&raw[line_start..newline], b"" | b"\r") {
+            return newline + 1;
+        }
+        line_end = line_start;
+    }
+    0
 }
 
 /// The transfer encoding a block of header lines declares, if it is one the
