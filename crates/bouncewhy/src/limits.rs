@@ -703,9 +703,8 @@ fn boundary_declarations(raw: &[u8], stop_after: usize) -> (Vec<(usize, &[u8])>,
         }
         found.len() + unreadable <= stop_after
     };
-    match boundary_word_searchers() {
-        (Some(tails), _) => {
-            // The word's tail in any case, then its head.
+    match boundary_word_search() {
+        BoundaryWordSearch::Tails(tails) => {
             let head = BOUNDARY_WORD.len() - BOUNDARY_TAIL_LEN;
             for tail in tails.find_iter(raw) {
                 let Some(start) = tail.start().checked_sub(head) else {
@@ -718,7 +717,7 @@ fn boundary_declarations(raw: &[u8], stop_after: usize) -> (Vec<(usize, &[u8])>,
                 }
             }
         }
-        (None, words) => {
+        BoundaryWordSearch::Words(words) => {
             for word in words.find_iter(raw) {
                 if !declare(word.start()) {
                     break;
@@ -732,13 +731,19 @@ fn boundary_declarations(raw: &[u8], stop_after: usize) -> (Vec<(usize, &[u8])>,
 /// How many of the last letters of [`BOUNDARY_WORD`] the vector search looks for.
 const BOUNDARY_TAIL_LEN: usize = 3;
 
-/// Searchers for [`BOUNDARY_WORD`] in any case: a vector search for its tail
-/// (every mix of cases, rare in other words), where the platform has one, and
-/// an automaton for the whole word.
-fn boundary_word_searchers() -> (Option<&'static packed::Searcher>, &'static AhoCorasick) {
-    static TAILS: OnceLock<Option<packed::Searcher>> = OnceLock::new();
-    static WORDS: OnceLock<AhoCorasick> = OnceLock::new();
-    let tails = TAILS.get_or_init(|| {
+/// How [`BOUNDARY_WORD`] is found in any case.
+enum BoundaryWordSearch {
+    /// A vector search for every case spelling of the word's tail (rare in
+    /// other words); the head is checked at each.
+    Tails(packed::Searcher),
+    /// An automaton for the whole word, where the platform has no vector search.
+    Words(AhoCorasick),
+}
+
+/// The [`BoundaryWordSearch`] for this platform, built once.
+fn boundary_word_search() -> &'static BoundaryWordSearch {
+    static SEARCH: OnceLock<BoundaryWordSearch> = OnceLock::new();
+    SEARCH.get_or_init(|| {
         let tail = &BOUNDARY_WORD[BOUNDARY_WORD.len() - BOUNDARY_TAIL_LEN..];
         let spellings = (0..1u32 << tail.len()).map(|upper| {
             tail.iter()
@@ -752,15 +757,16 @@ fn boundary_word_searchers() -> (Option<&'static packed::Searcher>, &'static Aho
                 })
                 .collect::<Vec<u8>>()
         });
-        packed::Searcher::new(spellings)
-    });
-    let words = WORDS.get_or_init(|| {
-        AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .build([BOUNDARY_WORD])
-            .expect("a fixed pattern compiles")
-    });
-    (tails.as_ref(), words)
+        match packed::Searcher::new(spellings) {
+            Some(tails) => BoundaryWordSearch::Tails(tails),
+            None => BoundaryWordSearch::Words(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .build([BOUNDARY_WORD])
+                    .expect("a fixed pattern compiles"),
+            ),
+        }
+    })
 }
 
 /// What follows the word `boundary`.
