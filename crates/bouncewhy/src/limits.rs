@@ -8,7 +8,8 @@
 //! by the message limit (`decode`) or by the text limit (`explain`).
 
 use crate::Error;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{packed, AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use memchr::memmem;
 use std::sync::OnceLock;
 
 /// Limits on input size and shape.
@@ -66,26 +67,46 @@ impl Limits {
     /// checked too, as deep as the MIME parser follows them; at most
     /// `max_depth` of them are decoded.
     pub fn check_shape(&self, raw: &[u8]) -> Result<(), Error> {
-        let headers = count_header_fields(raw, self.max_headers);
-        if headers > self.max_headers {
-            return Err(Error::Malformed(format!(
-                "more than {} header fields, over the limit",
-                self.max_headers
-            )));
-        }
         let mut encoded_budget = self.max_depth;
-        self.count_parts(raw, ENCODED_NESTING, &mut encoded_budget)
+        self.count_parts(raw, ENCODED_NESTING, true, &mut encoded_budget)
             .map(|_| ())
     }
 
     /// An upper bound on the MIME parts in `raw`, including those of encoded
     /// attached messages down to `levels` deep; an error when over a limit.
+    /// With `top`, the top-level header fields are counted (and checked) first.
     fn count_parts(
         &self,
         raw: &[u8],
         levels: usize,
+        top: bool,
         encoded_budget: &mut usize,
     ) -> Result<usize, Error> {
+        let (nested_messages, any_block) = if levels == 0 {
+            let found = mime_type_mentions(raw, MESSAGE_WORD, ATTACHED_SUBTYPES, self.max_parts);
+            (found, false)
+        } else {
+            // In a multipart/digest a part without a Content-Type is a message too.
+            let mut queries = [
+                TypeQuery::new(MESSAGE_WORD, ATTACHED_SUBTYPES, self.max_parts),
+                TypeQuery::new(b"multipart", &[b"digest"], 0),
+            ];
+            find_type_mentions(raw, &mut queries);
+            let [messages, digests] = queries;
+            (messages.found, !digests.found.is_empty())
+        };
+        let encoded = match (levels, any_block) {
+            (0, _) => EncodedSearch::Off,
+            (_, false) => EncodedSearch::Mentioned,
+            (_, true) => EncodedSearch::Every,
+        };
+        let lines = scan_lines(raw, &nested_messages, encoded, self.max_headers);
+        if top && lines.top_fields > self.max_headers {
+            return Err(Error::Malformed(format!(
+                "more than {} header fields, over the limit",
+                self.max_headers
+            )));
+        }
         let (declarations, unreadable) = boundary_declarations(raw, self.max_parts);
         if declarations.len() + unreadable > self.max_parts {
             return Err(Error::Malformed(format!(
@@ -96,13 +117,11 @@ impl Limits {
         let last_delimiter = delimiters(raw, &declarations);
         let delimiter_count: usize = if unreadable > 0 {
             // A boundary this scan cannot read: every `--` may start a delimiter.
-            memchr::memmem::find_iter(raw, b"--").count()
+            memmem::find_iter(raw, b"--").count()
         } else {
             last_delimiter.iter().map(|d| d.count).sum()
         };
-        let nested_messages =
-            mime_type_mentions(raw, b"message", &[b"rfc822", b"global"], self.max_parts);
-        if count_part_header_fields(raw, &nested_messages, self.max_headers) > self.max_headers {
+        if lines.part_fields > self.max_headers {
             return Err(Error::Malformed(format!(
                 "more than {} header fields in the message's parts, over the limit",
                 self.max_headers
@@ -122,7 +141,7 @@ impl Limits {
             .iter()
             .filter(|(at, boundary)| {
                 last_delimiter
-                    .binary_search_by_key(&boundary.as_slice(), |d| d.boundary)
+                    .binary_search_by_key(boundary, |d| d.boundary)
                     .is_ok_and(|found| {
                         last_delimiter[found].last < *at || last_delimiter[found].count == 0
                     })
@@ -138,9 +157,7 @@ impl Limits {
         if levels == 0 {
             return Ok(parts);
         }
-        // In a multipart/digest a part without a Content-Type is a message too.
-        let any_block = !mime_type_mentions(raw, b"multipart", &[b"digest"], 0).is_empty();
-        for (body_start, encoding) in encoded_bodies(raw, &nested_messages, any_block) {
+        for (body_start, encoding) in lines.encoded_bodies {
             if *encoded_budget == 0 {
                 return Err(Error::Malformed(format!(
                     "more than {} encoded attached messages, over the limit",
@@ -149,7 +166,7 @@ impl Limits {
             }
             *encoded_budget -= 1;
             let inner = encoding.decode(&raw[body_start..]);
-            parts += self.count_parts(&inner, levels - 1, encoded_budget)?;
+            parts += self.count_parts(&inner, levels - 1, false, encoded_budget)?;
             if parts > self.max_parts {
                 return Err(over_parts(parts));
             }
@@ -160,6 +177,12 @@ impl Limits {
 
 /// How many levels of encoded attached messages the MIME parser decodes and parses.
 const ENCODED_NESTING: usize = 3;
+
+/// The type word of an attached message.
+const MESSAGE_WORD: &[u8] = b"message";
+
+/// The subtypes of an attached message the MIME parser parses as a message.
+const ATTACHED_SUBTYPES: &[&[u8]] = &[b"rfc822", b"global"];
 
 /// A transfer encoding the MIME parser decodes before parsing an attached message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +198,7 @@ impl TransferEncoding {
     fn decode(self, body: &[u8]) -> Vec<u8> {
         match self {
             TransferEncoding::Base64 => {
-                let end = memchr::memmem::find(body, b"\n--").unwrap_or(body.len());
+                let end = memmem::find(body, b"\n--").unwrap_or(body.len());
                 decode_base64_leniently(&body[..end])
             }
             TransferEncoding::QuotedPrintable => decode_quoted_printable_leniently(body),
@@ -197,31 +220,90 @@ fn mime_type_mentions(
     subtypes: &[&[u8]],
     stop_after: usize,
 ) -> Vec<usize> {
-    let mut found = Vec::new();
-    for slash in memchr::memchr_iter(b'/', raw) {
-        let subtype = skip_type_filler(raw, slash + 1);
-        let rest = &raw[subtype..];
-        let matches = subtypes.iter().any(|s| {
-            rest.get(..s.len())
-                .is_some_and(|r| r.eq_ignore_ascii_case(s))
-        });
-        if !matches {
-            continue;
-        }
-        match type_word_before(raw, slash, word) {
-            WordBefore::At(start) => {
-                found.push(start);
-                if found.len() > stop_after {
-                    break;
-                }
-            }
-            WordBefore::Comment => {
-                return mime_type_mentions_forward(raw, word, subtypes, stop_after)
-            }
-            WordBefore::None => {}
+    let mut queries = [TypeQuery::new(word, subtypes, stop_after)];
+    find_type_mentions(raw, &mut queries);
+    let [query] = queries;
+    query.found
+}
+
+/// One search of [`find_type_mentions`]: a type word, its subtypes, when to
+/// stop, and what was found so far.
+struct TypeQuery<'a> {
+    word: &'a [u8],
+    subtypes: &'a [&'a [u8]],
+    stop_after: usize,
+    found: Vec<usize>,
+    done: bool,
+}
+
+impl<'a> TypeQuery<'a> {
+    /// A search for `word/subtype` that stops once past `stop_after`.
+    fn new(word: &'a [u8], subtypes: &'a [&'a [u8]], stop_after: usize) -> Self {
+        TypeQuery {
+            word,
+            subtypes,
+            stop_after,
+            found: Vec::new(),
+            done: false,
         }
     }
-    found
+}
+
+/// [`mime_type_mentions`] for several type words in one pass over the
+/// slashes: each query ends up with what a search of its own would find.
+fn find_type_mentions(raw: &[u8], queries: &mut [TypeQuery<'_>]) {
+    // What may follow a slash that starts a mention: filler or a subtype's first letter.
+    let mut may_follow = [false; 256];
+    for byte in [b' ', b'\t', b'\r', b'\n', b'"', b'\\', b'('] {
+        may_follow[usize::from(byte)] = true;
+    }
+    for subtype in queries.iter().flat_map(|query| query.subtypes) {
+        match subtype.first() {
+            Some(first) => {
+                may_follow[usize::from(first.to_ascii_lowercase())] = true;
+                may_follow[usize::from(first.to_ascii_uppercase())] = true;
+            }
+            None => may_follow = [true; 256],
+        }
+    }
+    for slash in memchr::memchr_iter(b'/', raw) {
+        if raw
+            .get(slash + 1)
+            .is_some_and(|&next| !may_follow[usize::from(next)])
+        {
+            continue;
+        }
+        let subtype = skip_type_filler(raw, slash + 1);
+        let rest = &raw[subtype..];
+        for query in queries.iter_mut().filter(|query| !query.done) {
+            let matches = query.subtypes.iter().any(|s| {
+                rest.get(..s.len())
+                    .is_some_and(|r| r.eq_ignore_ascii_case(s))
+            });
+            if !matches {
+                continue;
+            }
+            match type_word_before(raw, slash, query.word) {
+                WordBefore::At(start) => {
+                    query.found.push(start);
+                    query.done = query.found.len() > query.stop_after;
+                }
+                WordBefore::Comment => {
+                    query.found = mime_type_mentions_forward(
+                        raw,
+                        query.word,
+                        query.subtypes,
+                        query.stop_after,
+                    );
+                    query.done = true;
+                }
+                WordBefore::None => {}
+            }
+        }
+        if queries.iter().all(|query| query.done) {
+            break;
+        }
+    }
 }
 
 /// What precedes a slash in a possible `type/subtype`.
@@ -352,66 +434,188 @@ fn skip_type_filler(raw: &[u8], mut at: usize) -> usize {
     at.min(raw.len())
 }
 
+/// Finds the Content-Transfer-Encoding field name in any case. Header blocks
+/// are short and full of the bytes a prefilter would pick (`-`), so the
+/// automaton reads every byte instead.
 fn transfer_encoding_matcher() -> &'static AhoCorasick {
     static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
     MATCHER.get_or_init(|| {
         AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
+            .prefilter(false)
             .build(["content-transfer-encoding"])
             .expect("a fixed pattern compiles")
     })
 }
 
-/// For each block of lines (up to a blank line) holding one of the sorted
-/// `mentions` of a `message/...` type (or any block, with `any_block`) and a
-/// base64 or quoted-printable Content-Transfer-Encoding: where the body after
-/// the block starts, and its encoding. One pass over the lines; each block is
-/// searched once.
-fn encoded_bodies(
+/// What [`scan_lines`] finds in one pass over the lines of a message.
+struct LineScan {
+    /// Header fields (lines not starting with white space) up to the first
+    /// blank line; counting stops once past the limit.
+    top_fields: usize,
+    /// Header fields in every block the MIME parser reads as headers: the top
+    /// block, the block after each line starting with `--` (a possible
+    /// delimiter) and the block after one that holds an attached message's
+    /// type. A superset; counting stops once past the limit.
+    part_fields: usize,
+    /// For each block of lines (up to a blank line) holding an attached
+    /// message's type (or any block, in a digest) and a base64 or
+    /// quoted-printable Content-Transfer-Encoding: where the body after the
+    /// block starts, and its encoding.
+    encoded_bodies: Vec<(usize, TransferEncoding)>,
+}
+
+/// Which blocks [`scan_lines`] searches for an encoded attached message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EncodedSearch {
+    /// None: encoded attached messages are not followed this deep.
+    Off,
+    /// Blocks holding an attached message's type.
+    Mentioned,
+    /// Every block: in a multipart/digest a part without a Content-Type is a
+    /// message too.
+    Every,
+}
+
+/// Counts header fields and finds encoded attached messages in one pass over
+/// the lines of `raw` (see [`LineScan`]); `mentions` are where an attached
+/// message's type occurs, sorted. Each block is searched for its transfer
+/// encoding at most once.
+fn scan_lines(
     raw: &[u8],
     mentions: &[usize],
-    any_block: bool,
-) -> Vec<(usize, TransferEncoding)> {
-    let mut found = Vec::new();
+    encoded: EncodedSearch,
+    stop_after: usize,
+) -> LineScan {
+    static DASH_LINE: OnceLock<memmem::Finder<'static>> = OnceLock::new();
+    let dash_line = DASH_LINE.get_or_init(|| memmem::Finder::new(b"\n-"));
+    let mut scan = LineScan {
+        top_fields: 0,
+        part_fields: 0,
+        encoded_bodies: Vec::new(),
+    };
+    let mut in_top = true;
+    let mut in_headers = true;
     let mut pending = mentions.iter().peekable();
-    let mut block_start = 0;
     let mut line_start = 0;
-    for line_end in memchr::memchr_iter(b'\n', raw) {
+    // Where a search for the next line starting with `-` began, and what it found.
+    let mut dash_line_cache: Option<(usize, Option<usize>)> = None;
+    while line_start < raw.len() {
+        if !in_top && !in_headers && encoded != EncodedSearch::Every && raw[line_start] != b'-' {
+            // In a body only a line starting with `--` matters, and a blank
+            // line after a pending mention: skip to whichever comes first.
+            let dashes = match dash_line_cache {
+                Some((from, found))
+                    if from <= line_start && found.is_none_or(|at| at > line_start) =>
+                {
+                    found
+                }
+                _ => {
+                    let found = dash_line
+                        .find(&raw[line_start..])
+                        .map(|at| line_start + at + 1);
+                    dash_line_cache = Some((line_start, found));
+                    found
+                }
+            };
+            match (dashes, pending.peek()) {
+                (Some(next), None) => {
+                    line_start = next;
+                    continue;
+                }
+                (Some(next), Some(&&mention)) if mention >= next => {
+                    line_start = next;
+                    continue;
+                }
+                (None, None) => break,
+                (_, Some(&&mention)) if mention > line_start => {
+                    // The blank lines before the mention's line consume nothing.
+                    line_start = memchr::memrchr(b'\n', &raw[line_start..mention])
+                        .map_or(line_start, |at| line_start + at + 1);
+                }
+                _ => {}
+            }
+        }
+        let newline = match &raw[line_start..] {
+            [b'\n', ..] => Some(line_start),
+            [b'\r', b'\n', ..] => Some(line_start + 1),
+            rest => memchr::memchr(b'\n', rest).map(|at| line_start + at),
+        };
+        let line_end = newline.unwrap_or(raw.len());
         let line = &raw[line_start..line_end];
-        let next_line = line_end + 1;
-        if line.is_empty() || line == b"\r" {
-            let mut holds_mention = any_block;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if let Some(&first) = line.first() {
+            let folded = first == b' ' || first == b'\t';
+            if in_top && !folded && scan.top_fields <= stop_after {
+                scan.top_fields += 1;
+            }
+            if line.starts_with(b"--") {
+                in_headers = true;
+            } else if in_headers && !folded {
+                if memchr::memchr(b':', line).is_none() {
+                    in_headers = false;
+                } else if scan.part_fields <= stop_after {
+                    scan.part_fields += 1;
+                }
+            }
+        } else {
+            in_top = false;
+            let mut holds_mention = false;
             while pending.next_if(|at| **at < line_start).is_some() {
                 holds_mention = true;
             }
-            if holds_mention {
-                if let Some(encoding) = transfer_encoding(&raw[block_start..line_start]) {
-                    found.push((next_line, encoding));
+            in_headers = holds_mention;
+            let searched = match encoded {
+                EncodedSearch::Off => false,
+                EncodedSearch::Mentioned => holds_mention,
+                EncodedSearch::Every => true,
+            };
+            if searched && newline.is_some() {
+                let block = &raw[block_start(raw, line_start)..line_start];
+                if let Some(encoding) = transfer_encoding(block) {
+                    scan.encoded_bodies.push((line_end + 1, encoding));
                 }
             }
-            if pending.peek().is_none() && !any_block {
-                break;
-            }
-            block_start = next_line;
         }
-        line_start = next_line;
+        line_start = line_end + 1;
     }
-    found
+    scan
+}
+
+/// Where the block of lines that ends at the blank line starting at
+/// `blank_line` begins: after the blank line before it, or at the start.
+/// Reads back over that block only.
+fn block_start(raw: &[u8], blank_line: usize) -> usize {
+    let mut line_end = blank_line;
+    while let Some(newline) = line_end.checked_sub(1) {
+        let line_start = memchr::memrchr(b'\n', &raw[..newline]).map_or(0, |at| at + 1);
+        if matches!(&raw[line_start..newline], b"" | b"\r") {
+            return newline + 1;
+        }
+        line_end = line_start;
+    }
+    0
 }
 
 /// The transfer encoding a block of header lines declares, if it is one the
 /// MIME parser decodes.
 fn transfer_encoding(block: &[u8]) -> Option<TransferEncoding> {
     let field = transfer_encoding_matcher().find(block)?;
-    let value: Vec<u8> = block[field.end()..]
+    let rest = &block[field.end()..];
+    let filler = rest
         .iter()
-        .skip_while(|b| matches!(b, b' ' | b'\t' | b':' | b'\r' | b'\n'))
-        .take(16)
-        .map(u8::to_ascii_lowercase)
-        .collect();
-    if value.starts_with(b"base64") {
+        .take_while(|b| matches!(b, b' ' | b'\t' | b':' | b'\r' | b'\n'))
+        .count();
+    let value = &rest[filler..];
+    let starts_with = |word: &[u8]| {
+        value
+            .get(..word.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(word))
+    };
+    if starts_with(b"base64") {
         Some(TransferEncoding::Base64)
-    } else if value.starts_with(b"quoted-printable") {
+    } else if starts_with(b"quoted-printable") {
         Some(TransferEncoding::QuotedPrintable)
     } else {
         None
@@ -481,62 +685,6 @@ fn decode_quoted_printable_leniently(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Counts header fields (lines not starting with white space) up to the first
-/// blank line; stops counting once past `stop_after`.
-fn count_header_fields(raw: &[u8], stop_after: usize) -> usize {
-    let mut count = 0;
-    for line in raw.split(|b| *b == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            break;
-        }
-        if !line.starts_with(b" ") && !line.starts_with(b"\t") {
-            count += 1;
-            if count > stop_after {
-                break;
-            }
-        }
-    }
-    count
-}
-
-/// Counts header fields in every block the MIME parser reads as headers: the
-/// top block, the block after each line starting with `--` (a possible
-/// delimiter) and the block after one that holds an attached message's type
-/// (`mentions`, sorted). A superset; stops once past `stop_after`.
-fn count_part_header_fields(raw: &[u8], mentions: &[usize], stop_after: usize) -> usize {
-    let mut count = 0;
-    let mut in_headers = true;
-    let mut pending = mentions.iter().peekable();
-    let mut line_start = 0;
-    while line_start < raw.len() {
-        let line_end =
-            memchr::memchr(b'\n', &raw[line_start..]).map_or(raw.len(), |p| line_start + p);
-        let line = &raw[line_start..line_end];
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            let mut holds_mention = false;
-            while pending.next_if(|at| **at < line_start).is_some() {
-                holds_mention = true;
-            }
-            in_headers = holds_mention;
-        } else if line.starts_with(b"--") {
-            in_headers = true;
-        } else if in_headers && !line.starts_with(b" ") && !line.starts_with(b"\t") {
-            if memchr::memchr(b':', line).is_some() {
-                count += 1;
-                if count > stop_after {
-                    break;
-                }
-            } else {
-                in_headers = false;
-            }
-        }
-        line_start = line_end + 1;
-    }
-    count
-}
-
 /// The parameter name that declares a multipart boundary, in lower case.
 const BOUNDARY_WORD: &[u8] = b"boundary";
 
@@ -544,22 +692,81 @@ const BOUNDARY_WORD: &[u8] = b"boundary";
 /// (position, value), and how many more declare a boundary this scan cannot
 /// read (RFC 2231 continuations or encodings, comments, encoded words,
 /// escapes); stops once past `stop_after`.
-fn boundary_declarations(raw: &[u8], stop_after: usize) -> (Vec<(usize, Vec<u8>)>, usize) {
+fn boundary_declarations(raw: &[u8], stop_after: usize) -> (Vec<(usize, &[u8])>, usize) {
     let mut found = Vec::new();
     let mut unreadable = 0;
-    // One lower-case copy makes the case-insensitive search a plain `memmem`.
-    let lowered = raw.to_ascii_lowercase();
-    for start in memchr::memmem::find_iter(&lowered, BOUNDARY_WORD) {
+    let mut declare = |start: usize| {
         match boundary_value(&raw[start + BOUNDARY_WORD.len()..]) {
-            Boundary::Value(value) => found.push((start, value.to_vec())),
+            Boundary::Value(value) => found.push((start, value)),
             Boundary::Unreadable => unreadable += 1,
             Boundary::None => {}
         }
-        if found.len() + unreadable > stop_after {
-            break;
+        found.len() + unreadable <= stop_after
+    };
+    match boundary_word_search() {
+        BoundaryWordSearch::Tails(tails) => {
+            let head = BOUNDARY_WORD.len() - BOUNDARY_TAIL_LEN;
+            for tail in tails.find_iter(raw) {
+                let Some(start) = tail.start().checked_sub(head) else {
+                    continue;
+                };
+                if raw[start..tail.start()].eq_ignore_ascii_case(&BOUNDARY_WORD[..head])
+                    && !declare(start)
+                {
+                    break;
+                }
+            }
+        }
+        BoundaryWordSearch::Words(words) => {
+            for word in words.find_iter(raw) {
+                if !declare(word.start()) {
+                    break;
+                }
+            }
         }
     }
     (found, unreadable)
+}
+
+/// How many of the last letters of [`BOUNDARY_WORD`] the vector search looks for.
+const BOUNDARY_TAIL_LEN: usize = 3;
+
+/// How [`BOUNDARY_WORD`] is found in any case.
+enum BoundaryWordSearch {
+    /// A vector search for every case spelling of the word's tail (rare in
+    /// other words); the head is checked at each.
+    Tails(packed::Searcher),
+    /// An automaton for the whole word, where the platform has no vector search.
+    Words(AhoCorasick),
+}
+
+/// The [`BoundaryWordSearch`] for this platform, built once.
+fn boundary_word_search() -> &'static BoundaryWordSearch {
+    static SEARCH: OnceLock<BoundaryWordSearch> = OnceLock::new();
+    SEARCH.get_or_init(|| {
+        let tail = &BOUNDARY_WORD[BOUNDARY_WORD.len() - BOUNDARY_TAIL_LEN..];
+        let spellings = (0..1u32 << tail.len()).map(|upper| {
+            tail.iter()
+                .enumerate()
+                .map(|(index, letter)| {
+                    if upper & (1 << index) == 0 {
+                        *letter
+                    } else {
+                        letter.to_ascii_uppercase()
+                    }
+                })
+                .collect::<Vec<u8>>()
+        });
+        match packed::Searcher::new(spellings) {
+            Some(tails) => BoundaryWordSearch::Tails(tails),
+            None => BoundaryWordSearch::Words(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .build([BOUNDARY_WORD])
+                    .expect("a fixed pattern compiles"),
+            ),
+        }
+    })
 }
 
 /// What follows the word `boundary`.
@@ -608,7 +815,7 @@ fn boundary_value(rest: &[u8]) -> Boundary<'_> {
         || value
             .iter()
             .any(|b| matches!(b, b'\\' | b'\r' | b'\n' | b'('))
-        || memchr::memmem::find(value, b"=?").is_some();
+        || value.windows(2).any(|pair| pair == b"=?");
     if unusual {
         Boundary::Unreadable
     } else if value.is_empty() {
@@ -623,11 +830,13 @@ fn boundary_value(rest: &[u8]) -> Boundary<'_> {
 const FEW_BOUNDARIES: usize = 4;
 
 /// For each distinct declared boundary (sorted), how many `--boundary`
-/// delimiters occur and where the last one starts.
-fn delimiters<'a>(raw: &[u8], declarations: &'a [(usize, Vec<u8>)]) -> Vec<Delimiters<'a>> {
+/// delimiters occur and where the last one starts: with up to
+/// [`FEW_BOUNDARIES`] boundaries, as a substring search finds them (never
+/// overlapping), with more, as an automaton finds them (all of them).
+fn delimiters<'a>(raw: &[u8], declarations: &[(usize, &'a [u8])]) -> Vec<Delimiters<'a>> {
     let mut found: Vec<Delimiters<'a>> = declarations
         .iter()
-        .map(|(_, boundary)| Delimiters {
+        .map(|&(_, boundary)| Delimiters {
             boundary,
             count: 0,
             last: 0,
@@ -635,13 +844,16 @@ fn delimiters<'a>(raw: &[u8], declarations: &'a [(usize, Vec<u8>)]) -> Vec<Delim
         .collect();
     found.sort_unstable_by_key(|d| d.boundary);
     found.dedup_by_key(|d| d.boundary);
-    if found.is_empty() {
+    if found.is_empty() || delimiters_in_dash_runs(raw, &mut found) {
         return found;
+    }
+    for entry in &mut found {
+        (entry.count, entry.last) = (0, 0);
     }
     let patterns: Vec<Vec<u8>> = found.iter().map(|d| [b"--", d.boundary].concat()).collect();
     if patterns.len() <= FEW_BOUNDARIES {
         for (entry, pattern) in found.iter_mut().zip(&patterns) {
-            for start in memchr::memmem::find_iter(raw, pattern) {
+            for start in memmem::find_iter(raw, pattern) {
                 entry.count += 1;
                 entry.last = start;
             }
@@ -662,6 +874,74 @@ fn delimiters<'a>(raw: &[u8], declarations: &'a [(usize, Vec<u8>)]) -> Vec<Delim
         entry.last = hit.start();
     }
     found
+}
+
+/// [`delimiters`] found from the runs of two or more dashes, which every
+/// delimiter starts in: a boundary whose first byte after its own leading
+/// dashes is another byte can only start a delimiter where a run ends, so
+/// each run is checked once per boundary. False, with the counts unfinished,
+/// when that would cost more steps than the message has bytes (many
+/// boundaries, or hostile runs): the substring searches are linear anyway.
+fn delimiters_in_dash_runs(raw: &[u8], found: &mut [Delimiters<'_>]) -> bool {
+    static DASHES: OnceLock<memmem::Finder<'static>> = OnceLock::new();
+    let dashes = DASHES.get_or_init(|| memmem::Finder::new(b"--"));
+    let overlapping = found.len() > FEW_BOUNDARIES;
+    // For each boundary: its leading dashes, and where its next match may
+    // start without overlapping the last one.
+    let mut progress: Vec<(usize, usize)> = found
+        .iter()
+        .map(|d| (d.boundary.iter().take_while(|&&b| b == b'-').count(), 0))
+        .collect();
+    let mut budget = raw.len();
+    let mut search_from = 0;
+    while let Some(offset) = dashes.find(&raw[search_from..]) {
+        let run_start = search_from + offset;
+        let run_end = raw[run_start..]
+            .iter()
+            .position(|&b| b != b'-')
+            .map_or(raw.len(), |len| run_start + len);
+        for (entry, (leading, next_free)) in found.iter_mut().zip(&mut progress) {
+            let Some(left) = budget.checked_sub(1) else {
+                return false;
+            };
+            budget = left;
+            let dash_count = *leading + 2;
+            if run_end - run_start < dash_count {
+                continue;
+            }
+            let last_start = run_end - dash_count;
+            let rest = &entry.boundary[*leading..];
+            if rest.is_empty() {
+                // All dashes: a match at every start that leaves room in the run.
+                let (first, step) = if overlapping {
+                    (run_start, 1)
+                } else {
+                    (run_start.max(*next_free), dash_count)
+                };
+                if first <= last_start {
+                    let matches = (last_start - first) / step + 1;
+                    entry.count += matches;
+                    entry.last = first + (matches - 1) * step;
+                    *next_free = entry.last + dash_count;
+                }
+                continue;
+            }
+            if raw.get(run_end) != rest.first() {
+                continue;
+            }
+            let Some(left) = budget.checked_sub(rest.len()) else {
+                return false;
+            };
+            budget = left;
+            if raw[run_end..].starts_with(rest) && (overlapping || last_start >= *next_free) {
+                entry.count += 1;
+                entry.last = last_start;
+                *next_free = run_end + rest.len();
+            }
+        }
+        search_from = run_end;
+    }
+    true
 }
 
 /// The delimiters of one boundary found in a message.
