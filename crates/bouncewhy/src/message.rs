@@ -130,9 +130,15 @@ impl Mail {
         for part in &message.parts {
             let content_type = part
                 .content_type()
-                .map(|c| match c.subtype() {
-                    Some(sub) => format!("{}/{}", c.ctype(), sub).to_ascii_lowercase(),
-                    None => c.ctype().to_ascii_lowercase(),
+                .map(|c| {
+                    let mut name = String::with_capacity(32);
+                    name.push_str(c.ctype());
+                    if let Some(sub) = c.subtype() {
+                        name.push('/');
+                        name.push_str(sub);
+                    }
+                    name.make_ascii_lowercase();
+                    name
                 })
                 .unwrap_or_else(|| "text/plain".into());
             // A multipart header whose boundary never occurs in the body (old
@@ -461,51 +467,67 @@ fn truncate_at_char(mut text: String, limit: usize) -> String {
 /// turns block ends into line breaks and decodes the common entities.
 pub fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
-    let lower = html.to_ascii_lowercase();
     let mut index = 0;
     let bytes = html.as_bytes();
     while index < bytes.len() {
         if bytes[index] == b'<' {
-            let rest = &lower[index..];
-            let skip_to = |closing: &str| {
-                rest.find(closing)
+            let rest = &bytes[index..];
+            let skip_to = |closing: &[u8]| {
+                find_ignore_ascii_case(rest, closing)
                     .map_or(bytes.len(), |p| index + p + closing.len())
             };
-            if rest.starts_with("<script") {
-                index = skip_to("</script>");
+            if starts_with_ignore_ascii_case(rest, b"<script") {
+                index = skip_to(b"</script>");
                 continue;
             }
-            if rest.starts_with("<style") {
-                index = skip_to("</style>");
+            if starts_with_ignore_ascii_case(rest, b"<style") {
+                index = skip_to(b"</style>");
                 continue;
             }
-            let end = rest.find('>').map_or(bytes.len(), |p| index + p + 1);
-            let tag = &lower[index..end.min(lower.len())];
+            let end = memchr::memchr(b'>', rest).map_or(bytes.len(), |p| index + p + 1);
+            let tag = &bytes[index..end];
             if [
                 "<br", "<p", "</p", "<div", "</div", "<tr", "</tr", "<li", "<h", "</h", "<table",
                 "</table",
             ]
             .iter()
-            .any(|t| tag.starts_with(t))
+            .any(|t| starts_with_ignore_ascii_case(tag, t.as_bytes()))
             {
                 out.push('\n');
-            } else if tag.starts_with("<td") || tag.starts_with("<th") {
+            } else if starts_with_ignore_ascii_case(tag, b"<td")
+                || starts_with_ignore_ascii_case(tag, b"<th")
+            {
                 out.push(' ');
             }
             index = end;
             continue;
         }
-        let next = html[index..].find('<').map_or(html.len(), |p| index + p);
-        out.push_str(&decode_entities(&html[index..next]));
+        let next = memchr::memchr(b'<', &bytes[index..]).map_or(html.len(), |p| index + p);
+        let run = &html[index..next];
+        if run.contains('&') {
+            out.push_str(&decode_entities(run));
+        } else {
+            out.push_str(run);
+        }
         index = next;
     }
     out
 }
 
+/// `text.to_ascii_lowercase().starts_with(lower_prefix)`, without the copy.
+fn starts_with_ignore_ascii_case(text: &[u8], lower_prefix: &[u8]) -> bool {
+    text.get(..lower_prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(lower_prefix))
+}
+
+/// Where `text.to_ascii_lowercase()` first contains `lower_needle` (which
+/// starts with `<`), without the copy.
+fn find_ignore_ascii_case(text: &[u8], lower_needle: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(lower_needle[0], text)
+        .find(|&at| starts_with_ignore_ascii_case(&text[at..], lower_needle))
+}
+
 fn decode_entities(text: &str) -> String {
-    if !text.contains('&') {
-        return text.to_string();
-    }
     text.replace("&nbsp;", " ")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
