@@ -15,7 +15,7 @@
 
 use super::common::fold;
 use crate::decoders::rfc3464::Rfc3464;
-use crate::decoders::{addresses, find_literal, Decoder};
+use crate::decoders::{addresses, contains_ignore_ascii_case, find_literal, Decoder};
 use crate::diagnosis::Reason;
 use crate::engine::Report;
 use crate::message::Mail;
@@ -325,6 +325,13 @@ static DECIMAL_DIGITS: LazyLock<Vec<(char, char)>> = LazyLock::new(|| {
     }
 });
 
+/// `text` without `prefix` (ASCII, lower case) when it starts with it in any ASCII case.
+fn strip_prefix_ignore_ascii_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
 /// What the transcript says about one recipient.
 #[derive(Default)]
 struct Words {
@@ -339,12 +346,13 @@ fn about(session: &[&str], recipient: &str, single: bool) -> Words {
     let mut segments: Vec<(Option<String>, Vec<&str>)> = vec![(None, Vec::new())];
     for line in session {
         let t = line.trim();
-        let lower = t.to_ascii_lowercase();
-        if let Some(rest) = lower
-            .strip_prefix("... while talking to ")
-            .or_else(|| lower.strip_prefix("while talking to "))
+        if let Some(rest) = strip_prefix_ignore_ascii_case(t, "... while talking to ")
+            .or_else(|| strip_prefix_ignore_ascii_case(t, "while talking to "))
         {
-            let host = rest.trim_end_matches(':').trim_end_matches('.').to_string();
+            let host = rest
+                .trim_end_matches(':')
+                .trim_end_matches('.')
+                .to_ascii_lowercase();
             segments.push((Some(host), Vec::new()));
             continue;
         }
@@ -355,11 +363,7 @@ fn about(session: &[&str], recipient: &str, single: bool) -> Words {
         }
     }
     segments.retain(|(h, l)| h.is_some() || !l.is_empty());
-    let mentions = |lines: &Vec<&str>| {
-        lines
-            .iter()
-            .any(|l| l.to_ascii_lowercase().contains(&needle))
-    };
+    let mentions = |lines: &Vec<&str>| lines.iter().any(|l| contains_ignore_ascii_case(l, &needle));
     let chosen = segments
         .iter()
         .find(|(_, l)| !needle.is_empty() && mentions(l))
@@ -422,8 +426,7 @@ fn about(session: &[&str], recipient: &str, single: bool) -> Words {
             continue;
         }
         in_reply = false;
-        let lower = line.to_ascii_lowercase();
-        let about_this = needle.is_empty() || lower.contains(&needle) || single;
+        let about_this = needle.is_empty() || contains_ignore_ascii_case(line, &needle) || single;
         let first_words = replies.is_empty() && others.is_empty();
         if about_this && (line.starts_with(['4', '5']) || first_words) {
             others.push(line);
