@@ -72,17 +72,32 @@ impl Decoder for Exchange {
 
 /// Whether [`ADMIN_LINE`] may match in `lower` (text in ASCII lower case)
 /// or a prefix of it: its second line holds `returned '` (no letter of
-/// which folds to a non-ASCII one), or starts with `#` after spaces and tabs.
+/// which folds to a non-ASCII one), or starts with `#` after spaces and tabs
+/// and follows a line that ends (before spaces, tabs and a carriage return)
+/// with an address's last character or `>`.
 fn may_hold_admin_lines(lower: &str) -> bool {
     let bytes = lower.as_bytes();
+    let without_trailing_blanks = |line: &[u8]| {
+        let blanks = line
+            .iter()
+            .rev()
+            .take_while(|&&b| matches!(b, b' ' | b'\t'))
+            .count();
+        line.len() - blanks
+    };
+    // The last bytes of LONG S and KELVIN SIGN, which `(?i)[a-z]` matches.
+    let ends_address =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'>' | 0xBF | 0xAA);
     find_literal!(lower, "returned '").is_some()
         || memchr::memchr_iter(b'#', bytes).any(|at| {
-            let indent = bytes[..at]
-                .iter()
-                .rev()
-                .take_while(|&&b| matches!(b, b' ' | b'\t'))
-                .count();
-            at > indent && bytes[at - indent - 1] == b'\n'
+            let line_start = without_trailing_blanks(&bytes[..at]);
+            let Some(newline) = line_start.checked_sub(1).filter(|&nl| bytes[nl] == b'\n') else {
+                return false;
+            };
+            let before = &bytes[..newline];
+            let before = before.strip_suffix(b"\r").unwrap_or(before);
+            let end = without_trailing_blanks(before);
+            end > 0 && ends_address(before[end - 1])
         })
 }
 
@@ -246,6 +261,7 @@ mod tests {
         fn admin_lines_need_what_the_gate_looks_for(text in pieces(&[
             "a@b.c", "<a@b.c>", "<mailto:a@b.c>", "\n", "\r\n", " ", "\t", "#", "##", "#< #", "#<#",
             "Remote Server returned '", "REMOTE \u{17f}ERVER RETURNED '", "550 5.1.1", "'", ">",
+            "x@y\u{17f}", "x@y\u{212a}", "a@b.c-", "a@b.c.", "\r", "#####", "a@b.c \t\r\n  #x#",
         ])) {
             if ADMIN_LINE.is_match(&text) {
                 prop_assert!(may_hold_admin_lines(&text.to_ascii_lowercase()));
