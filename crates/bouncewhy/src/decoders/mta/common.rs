@@ -50,8 +50,14 @@ const HOST_LEADS: [&str; 4] = ["host", "talking to", "to host", "server"];
 /// would find it) names the command.
 pub fn command(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
+    // An ASCII byte before decides `\b` at once; only a non-ASCII one needs decoding.
+    let word_starts = |at: usize| match at.checked_sub(1).map(|before| bytes[before]) {
+        None => true,
+        Some(before) if before.is_ascii() => !(before.is_ascii_alphanumeric() || before == b'_'),
+        Some(_) => starts_word(text, at),
+    };
     let word = (0..bytes.len())
-        .filter(|&at| LEAD_STARTS[usize::from(bytes[at])] != 0 && starts_word(text, at))
+        .filter(|&at| LEAD_STARTS[usize::from(bytes[at])] != 0 && word_starts(at))
         .find_map(|at| {
             phrases_from(bytes[at], &LEADS, &LEAD_STARTS).find_map(|lead| {
                 let end = literal_end(text, at, lead)?;
