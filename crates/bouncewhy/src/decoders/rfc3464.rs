@@ -183,10 +183,10 @@ fn blocks(text: &str) -> Vec<Fields<'_>> {
             }
             continue;
         }
-        if let Some((name, value)) = line.split_once(':') {
-            let name = name.trim();
-            if !name.is_empty() && !name.contains(' ') {
-                current.push((name, Cow::Borrowed(value.trim())));
+        if let Some(colon) = memchr::memchr(b':', line.as_bytes()) {
+            let name = line[..colon].trim();
+            if !name.is_empty() && memchr::memchr(b' ', name.as_bytes()).is_none() {
+                current.push((name, Cow::Borrowed(line[colon + 1..].trim())));
             }
         }
     }

@@ -231,7 +231,7 @@ pub(crate) fn ends_word(text: &str, at: usize) -> bool {
 }
 
 /// Whether `c` is a word character as `\b` sees it (Unicode `\w`).
-fn is_word(c: char) -> bool {
+pub(crate) fn is_word(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphanumeric() || c == '_'
     } else {

@@ -5,8 +5,6 @@ use crate::engine::Report;
 use crate::smtp::command::{
     command_after, first_bytes, literal_end, phrases_from, starts_word, KELVIN_SIGN, LONG_S,
 };
-use regex::Regex;
-use std::sync::LazyLock;
 
 /// The phrases that lead to a command's name, in the order they are tried at one place.
 const LEADS: [&str; 5] = [
@@ -40,10 +38,8 @@ const COMMANDS: [&str; 16] = [
     "starttls",
 ];
 
-static HOST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:host|talking to|to host|server)\s+([a-z0-9][a-z0-9.\-]*[a-z0-9])\.?\s*\[([0-9a-f.:]+)\]|\b([a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)\.?\s?\[([0-9a-f.:]+)\]")
-        .expect("host pattern is valid")
-});
+/// The words before a host name and white space that make `host name [ip]`.
+const HOST_LEADS: [&str; 4] = ["host", "talking to", "to host", "server"];
 
 /// The SMTP command a bounce text says the error answered, normalised to
 /// CONN, HELO/EHLO, MAIL, RCPT, DATA, BDAT, QUIT or STARTTLS.
@@ -54,8 +50,14 @@ static HOST: LazyLock<Regex> = LazyLock::new(|| {
 /// would find it) names the command.
 pub fn command(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
+    // An ASCII byte before decides `\b` at once; only a non-ASCII one needs decoding.
+    let word_starts = |at: usize| match at.checked_sub(1).map(|before| bytes[before]) {
+        None => true,
+        Some(before) if before.is_ascii() => !(before.is_ascii_alphanumeric() || before == b'_'),
+        Some(_) => starts_word(text, at),
+    };
     let word = (0..bytes.len())
-        .filter(|&at| LEAD_STARTS[usize::from(bytes[at])] != 0 && starts_word(text, at))
+        .filter(|&at| LEAD_STARTS[usize::from(bytes[at])] != 0 && word_starts(at))
         .find_map(|at| {
             phrases_from(bytes[at], &LEADS, &LEAD_STARTS).find_map(|lead| {
                 let end = literal_end(text, at, lead)?;
@@ -78,39 +80,114 @@ pub fn command(text: &str) -> Option<String> {
 }
 
 /// The remote host a bounce text names as `host name [ip]` or `name[ip]`
-/// (the name when there is one, else the address).
+/// (the name when there is one, else the address), as the regex
+/// `(?i)\b(?:host|talking to|to host|server)\s+([a-z0-9][a-z0-9.\-]*[a-z0-9])\.?\s*\[([0-9a-f.:]+)\]`
+/// `|\b([a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)\.?\s?\[([0-9a-f.:]+)\]` would find it.
 ///
-/// Every match of [`HOST`] ends with an address in brackets (`[` then
-/// `[0-9a-fA-F.:]+` then `]`) and before it has only letters, digits, dots,
-/// hyphens and white space. So the regex runs only on the stretch of those
-/// characters before each such bracket, up to the bracket's end, in order.
+/// Every match ends with an address in brackets and before it has only
+/// name characters, dots, hyphens and white space, so the first bracketed
+/// address that such a name leads to holds the leftmost match. Each bracket
+/// looks back only over that run of characters, which ends at the bracket,
+/// so the whole search stays linear.
 pub fn remote_host(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
-    let may_lead = |c: char| {
-        c.is_ascii_alphanumeric()
-            || matches!(c, '.' | '-')
-            || c.is_whitespace()
-            || LONG_S.starts_with(c)
-            || KELVIN_SIGN.starts_with(c)
-    };
     memchr::memchr_iter(b'[', bytes).find_map(|open| {
         let address = bytes[open + 1..]
             .iter()
             .take_while(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':'))
             .count();
-        let close = open + 1 + address;
-        if address == 0 || bytes.get(close) != Some(&b']') {
+        if address == 0 || bytes.get(open + 1 + address) != Some(&b']') {
             return None;
         }
-        let start = text[..open]
-            .char_indices()
-            .rev()
-            .find(|&(_, c)| !may_lead(c))
-            .map_or(0, |(at, c)| at + c.len_utf8());
-        let caps = HOST.captures_at(&text[..=close], start)?;
-        let name = caps.get(1).or_else(|| caps.get(3))?.as_str();
+        let name = named_after_lead(text, open).or_else(|| name_before(text, open))?;
         Some(name.trim_end_matches('.').to_ascii_lowercase())
     })
+}
+
+/// Whether `c` is a letter or digit as `(?i)[a-z0-9]` sees it: LONG S and
+/// KELVIN SIGN fold to `s` and `k`.
+fn is_name_letter(c: char) -> bool {
+    c.is_ascii_alphanumeric() || LONG_S.starts_with(c) || KELVIN_SIGN.starts_with(c)
+}
+
+/// Whether `c` can stand in a host name: a letter, a digit, a dot or a hyphen.
+fn is_name_part(c: char) -> bool {
+    is_name_letter(c) || matches!(c, '.' | '-')
+}
+
+/// Where the run of characters that `keep` accepts and that ends at `end` starts.
+fn run_start(text: &str, end: usize, keep: impl Fn(char) -> bool) -> usize {
+    text[..end]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !keep(c))
+        .map_or(0, |(at, c)| at + c.len_utf8())
+}
+
+/// The name of `host name [ip]` (the first alternative) whose bracket opens
+/// at `open`: one of [`HOST_LEADS`] starting a word, white space, a name of
+/// at least two characters that starts and ends with a letter or digit, an
+/// optional dot and any white space. The name is the whole run of name
+/// characters before the bracket, as white space comes before it.
+fn named_after_lead(text: &str, open: usize) -> Option<&str> {
+    let spaced = run_start(text, open, char::is_whitespace);
+    let end = if text[..spaced].ends_with('.') {
+        spaced - 1
+    } else {
+        spaced
+    };
+    let start = run_start(text, end, is_name_part);
+    let name = &text[start..end];
+    let mut chars = name.chars();
+    let (first, last) = (chars.next()?, chars.next_back()?);
+    if !is_name_letter(first) || !is_name_letter(last) {
+        return None;
+    }
+    let lead_end = run_start(text, start, char::is_whitespace);
+    let led = lead_end < start
+        && HOST_LEADS.iter().any(|lead| {
+            // Each character of a lead matches one character of the text.
+            text[..lead_end]
+                .char_indices()
+                .rev()
+                .nth(lead.len() - 1)
+                .is_some_and(|(at, _)| {
+                    literal_end(text, at, lead) == Some(lead_end) && starts_word(text, at)
+                })
+        });
+    led.then_some(name)
+}
+
+/// The name of `name[ip]` (the second alternative) whose bracket opens at
+/// `open`: after an optional dot and at most one white-space character
+/// before the bracket, the longest name that starts a word with a letter or
+/// digit, holds a dot, has no two dots in a row and does not end with one.
+fn name_before(text: &str, open: usize) -> Option<&str> {
+    let mut end = open;
+    if let Some(space) = text[..end]
+        .chars()
+        .next_back()
+        .filter(|c| c.is_whitespace())
+    {
+        end -= space.len_utf8();
+    }
+    if text[..end].ends_with('.') {
+        end -= 1;
+    }
+    let run = run_start(text, end, is_name_part);
+    if run == end || text[..end].ends_with('.') {
+        return None;
+    }
+    let from = text[run..end]
+        .rfind("..")
+        .map_or(run, |pair| run + pair + 2);
+    let start = text[from..end]
+        .char_indices()
+        .map(|(at, c)| (from + at, c))
+        .find(|&(at, c)| is_name_letter(c) && starts_word(text, at))?
+        .0;
+    let name = &text[start..end];
+    name.contains('.').then_some(name)
 }
 
 /// Trimmed non-empty lines joined by one space.
@@ -157,6 +234,7 @@ pub fn as_address(token: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use regex::Regex;
 
     /// The regex this module's command search replaced: the reference its results must equal.
     fn reference_command(text: &str) -> Option<String> {
@@ -183,9 +261,11 @@ mod tests {
         Some(name.to_string())
     }
 
-    /// The host search over the whole text: the reference for the narrowed one.
+    /// The regex the host search replaced: the reference its results must equal.
     fn reference_host(text: &str) -> Option<String> {
-        let caps = HOST.captures(text)?;
+        let host = Regex::new(r"(?i)\b(?:host|talking to|to host|server)\s+([a-z0-9][a-z0-9.\-]*[a-z0-9])\.?\s*\[([0-9a-f.:]+)\]|\b([a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)\.?\s?\[([0-9a-f.:]+)\]")
+            .expect("valid");
+        let caps = host.captures(text)?;
         let name = caps.get(1).or_else(|| caps.get(3))?.as_str();
         Some(name.trim_end_matches('.').to_ascii_lowercase())
     }
@@ -226,7 +306,9 @@ mod tests {
         #[test]
         fn finds_the_host_the_reference_finds(text in pieces(&[
             "host", "talking to", "to host", "server", "mx.example.net", "mx-1.example", "a.b.",
-            "[192.0.2.1]", "[2001:db8::1]", "[ff]", "[]", "[x]", " said",
+            "[192.0.2.1]", "[2001:db8::1]", "[ff]", "[]", "[x]", " said", "HOST", "talking to ",
+            "tal\u{212a}ing to", "to ho\u{17f}t", "\u{17f}erver", "..", "a", "1", "a-", "\u{2003}",
+            "\n", "[1]", "[A:b.C]", "x_", "host a.b [1]", "host ab. \t[1]", "a.b..c.d[1]", "[[1]",
         ])) {
             prop_assert_eq!(remote_host(&text), reference_host(&text));
         }

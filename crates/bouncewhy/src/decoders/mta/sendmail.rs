@@ -15,12 +15,13 @@
 
 use super::common::fold;
 use crate::decoders::rfc3464::Rfc3464;
-use crate::decoders::{addresses, find_literal, Decoder};
+use crate::decoders::{addresses, contains_ignore_ascii_case, find_literal, Decoder};
 use crate::diagnosis::Reason;
 use crate::engine::Report;
 use crate::message::Mail;
+use crate::smtp::command::{is_word, starts_word};
 use crate::smtp::{find_status, normalize};
-use regex::Regex;
+use regex_syntax::hir::{Class, HirKind};
 use std::sync::LazyLock;
 
 /// The Sendmail decoder.
@@ -203,11 +204,6 @@ fn expiry_notice(session: &[&str]) -> Option<&'static str> {
     }
 }
 
-static REPLY_WITH_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[45]\d\d(?:[ -][245]\.\d{1,3}\.\d{1,3})?[ :-]+([A-Za-z]\w*)")
-        .expect("reply pattern is valid")
-});
-
 /// True when the words carry a server reply with text (not only a bare code
 /// such as `Deferred: 421`): then the reply, not the time notice, decides.
 fn server_replied(words: &str) -> bool {
@@ -221,9 +217,119 @@ fn server_replied(words: &str) -> bool {
             _ => {}
         }
     }
-    REPLY_WITH_TEXT
-        .captures_iter(&plain)
-        .any(|c| !c[1].eq_ignore_ascii_case("deferred"))
+    let mut replies = reply_words(&plain);
+    replies.any(|word| !word.eq_ignore_ascii_case("deferred"))
+}
+
+/// The first word after each reply code in `text`, as the regex
+/// `\b[45]\d\d(?:[ -][245]\.\d{1,3}\.\d{1,3})?[ :-]+([A-Za-z]\w*)` (Unicode
+/// `\b`, `\d` and `\w`) captures it in successive matches.
+fn reply_words(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let (end, word) = memchr::memchr2_iter(b'4', b'5', &bytes[from..])
+            .map(|at| from + at)
+            .filter(|&at| starts_word(text, at))
+            .find_map(|at| reply_word_at(text, at))?;
+        from = end;
+        Some(word)
+    })
+}
+
+/// Where the match of [`reply_words`]' regex that starts at the code at
+/// `at` ends, and its word. The enhanced status code is tried first, then
+/// none; no shorter run of digits or separators could match instead, as a
+/// digit or separator stands where the next part needs something else.
+fn reply_word_at(text: &str, at: usize) -> Option<(usize, &str)> {
+    let code_end = digit_end(text, at + 1).and_then(|end| digit_end(text, end))?;
+    [status_end(text, code_end), Some(code_end)]
+        .into_iter()
+        .flatten()
+        .find_map(|end| word_after_separators(text, end))
+}
+
+/// The end of the enhanced status code (`[ -][245]\.\d{1,3}\.\d{1,3}`) at `at`.
+fn status_end(text: &str, at: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if !matches!(bytes.get(at), Some(b' ' | b'-'))
+        || !matches!(bytes.get(at + 1), Some(b'2' | b'4' | b'5'))
+    {
+        return None;
+    }
+    let mut end = at + 2;
+    for _ in 0..2 {
+        if bytes.get(end) != Some(&b'.') {
+            return None;
+        }
+        let first = digit_end(text, end + 1)?;
+        end = digit_end(text, first)
+            .map_or(first, |second| digit_end(text, second).unwrap_or(second));
+    }
+    Some(end)
+}
+
+/// The end of the separators (`[ :-]+`) at `at`, the word after them
+/// (`[A-Za-z]\w*`) and its end.
+fn word_after_separators(text: &str, at: usize) -> Option<(usize, &str)> {
+    let bytes = text.as_bytes();
+    let separators = bytes[at..]
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b':' | b'-'))
+        .count();
+    let start = at + separators;
+    if separators == 0 || !bytes.get(start).is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let end = text[start..]
+        .char_indices()
+        .find(|&(_, c)| !is_word(c))
+        .map_or(text.len(), |(len, _)| start + len);
+    Some((end, &text[start..end]))
+}
+
+/// The end of the decimal digit (Unicode `\d`) at `at`.
+fn digit_end(text: &str, at: usize) -> Option<usize> {
+    let c = text.get(at..)?.chars().next()?;
+    is_decimal_digit(c).then(|| at + c.len_utf8())
+}
+
+/// Whether `c` is a decimal digit (Unicode general category Nd, as `\d`).
+fn is_decimal_digit(c: char) -> bool {
+    c.is_ascii_digit()
+        || (!c.is_ascii()
+            && DECIMAL_DIGITS
+                .binary_search_by(|&(low, high)| {
+                    if high < c {
+                        std::cmp::Ordering::Less
+                    } else if low > c {
+                        std::cmp::Ordering::Greater
+                    } else {
+                        std::cmp::Ordering::Equal
+                    }
+                })
+                .is_ok())
+}
+
+/// The ranges of Unicode decimal digits, from the regex syntax tables
+/// (read only when a non-ASCII character stands where a digit may).
+static DECIMAL_DIGITS: LazyLock<Vec<(char, char)>> = LazyLock::new(|| {
+    let hir = regex_syntax::parse(r"\d").expect("\\d is a valid class");
+    match hir.kind() {
+        HirKind::Class(Class::Unicode(class)) => class
+            .ranges()
+            .iter()
+            .map(|range| (range.start(), range.end()))
+            .collect(),
+        _ => unreachable!("\\d is a Unicode class"),
+    }
+});
+
+/// `text` without `prefix` (ASCII, lower case) when it starts with it in any ASCII case.
+fn strip_prefix_ignore_ascii_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 /// What the transcript says about one recipient.
@@ -240,12 +346,13 @@ fn about(session: &[&str], recipient: &str, single: bool) -> Words {
     let mut segments: Vec<(Option<String>, Vec<&str>)> = vec![(None, Vec::new())];
     for line in session {
         let t = line.trim();
-        let lower = t.to_ascii_lowercase();
-        if let Some(rest) = lower
-            .strip_prefix("... while talking to ")
-            .or_else(|| lower.strip_prefix("while talking to "))
+        if let Some(rest) = strip_prefix_ignore_ascii_case(t, "... while talking to ")
+            .or_else(|| strip_prefix_ignore_ascii_case(t, "while talking to "))
         {
-            let host = rest.trim_end_matches(':').trim_end_matches('.').to_string();
+            let host = rest
+                .trim_end_matches(':')
+                .trim_end_matches('.')
+                .to_ascii_lowercase();
             segments.push((Some(host), Vec::new()));
             continue;
         }
@@ -256,11 +363,7 @@ fn about(session: &[&str], recipient: &str, single: bool) -> Words {
         }
     }
     segments.retain(|(h, l)| h.is_some() || !l.is_empty());
-    let mentions = |lines: &Vec<&str>| {
-        lines
-            .iter()
-            .any(|l| l.to_ascii_lowercase().contains(&needle))
-    };
+    let mentions = |lines: &Vec<&str>| lines.iter().any(|l| contains_ignore_ascii_case(l, &needle));
     let chosen = segments
         .iter()
         .find(|(_, l)| !needle.is_empty() && mentions(l))
@@ -323,8 +426,7 @@ fn about(session: &[&str], recipient: &str, single: bool) -> Words {
             continue;
         }
         in_reply = false;
-        let lower = line.to_ascii_lowercase();
-        let about_this = needle.is_empty() || lower.contains(&needle) || single;
+        let about_this = needle.is_empty() || contains_ignore_ascii_case(line, &needle) || single;
         let first_words = replies.is_empty() && others.is_empty();
         if about_this && (line.starts_with(['4', '5']) || first_words) {
             others.push(line);
@@ -350,6 +452,41 @@ fn about(session: &[&str], recipient: &str, single: bool) -> Words {
 mod tests {
     use super::*;
     use crate::limits::Limits;
+    use proptest::prelude::*;
+    use regex::Regex;
+
+    /// The words the regex that [`reply_words`] replaced captures: the reference.
+    fn reference_words(text: &str) -> Vec<&str> {
+        let reply = Regex::new(r"\b[45]\d\d(?:[ -][245]\.\d{1,3}\.\d{1,3})?[ :-]+([A-Za-z]\w*)")
+            .expect("valid");
+        reply
+            .captures_iter(text)
+            .map(|c| c.get(1).map_or("", |m| m.as_str()))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(8192)
+        })]
+
+        #[test]
+        fn finds_the_reply_words_the_reference_finds(text in prop::collection::vec(
+            prop_oneof![
+                4 => prop::sample::select(&[
+                    "4", "5", "45", "450", "550 ", "421", "5.1.1", "4.7.12", "2.0.0", "5.1234.1", ".",
+                    " ", "  ", "-", ":", " :- ", "deferred", "Deferred", "DEFERRED:", "x", "Ab_c", "_",
+                    "é", "\u{301}", "\u{664}", "\u{665}\u{660}", "\u{b2}", "\u{ff15}", "\u{17f}", "\n",
+                ][..]).prop_map(str::to_string),
+                2 => "[0-9 .:\\-]{1,4}",
+                1 => "\\PC",
+            ],
+            0..14,
+        ).prop_map(|pieces| pieces.concat())) {
+            prop_assert_eq!(reply_words(&text).collect::<Vec<_>>(), reference_words(&text));
+        }
+    }
 
     #[test]
     fn reads_list_and_transcript() {

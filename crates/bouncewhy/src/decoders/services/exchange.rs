@@ -28,11 +28,6 @@ static ADMIN_LINE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("admin line pattern is valid")
 });
 
-static LEGACY_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^[ \t]*([^\s@]+@[A-Za-z0-9.\-]+) on [^\n]+$")
-        .expect("legacy line pattern is valid")
-});
-
 static SERVER_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[^:\n]{3,60}:[ \t]*([A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z0-9\-]+)[ \t]*$")
         .expect("server line pattern is valid")
@@ -57,9 +52,7 @@ impl Decoder for Exchange {
             .header("x-mailer")
             .is_some_and(|m| m.contains("Internet Mail Service"));
         let lower = mail.body_lower();
-        // Every line ADMIN_LINE matches holds `returned '` or a `#`.
-        let admin_lines = find_literal!(lower, "returned '").is_some()
-            || memchr::memchr(b'#', lower.as_bytes()).is_some();
+        let admin_lines = may_hold_admin_lines(lower);
         let legacy_report = microsoft_headers
             || find_literal!(lower, "did not reach the following recipient").is_some();
         if !admin_lines && !legacy_report {
@@ -75,6 +68,37 @@ impl Decoder for Exchange {
         };
         (!reports.is_empty()).then_some(reports)
     }
+}
+
+/// Whether [`ADMIN_LINE`] may match in `lower` (text in ASCII lower case)
+/// or a prefix of it: its second line holds `returned '` (no letter of
+/// which folds to a non-ASCII one), or starts with `#` after spaces and tabs
+/// and follows a line that ends (before spaces, tabs and a carriage return)
+/// with an address's last character or `>`.
+fn may_hold_admin_lines(lower: &str) -> bool {
+    let bytes = lower.as_bytes();
+    let without_trailing_blanks = |line: &[u8]| {
+        let blanks = line
+            .iter()
+            .rev()
+            .take_while(|&&b| matches!(b, b' ' | b'\t'))
+            .count();
+        line.len() - blanks
+    };
+    // The last bytes of LONG S and KELVIN SIGN, which `(?i)[a-z]` matches.
+    let ends_address =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'>' | 0xBF | 0xAA);
+    find_literal!(lower, "returned '").is_some()
+        || memchr::memchr_iter(b'#', bytes).any(|at| {
+            let line_start = without_trailing_blanks(&bytes[..at]);
+            let Some(newline) = line_start.checked_sub(1).filter(|&nl| bytes[nl] == b'\n') else {
+                return false;
+            };
+            let before = &bytes[..newline];
+            let before = before.strip_suffix(b"\r").unwrap_or(before);
+            let end = without_trailing_blanks(before);
+            end > 0 && ends_address(before[end - 1])
+        })
 }
 
 fn modern(section: &str) -> Vec<Report> {
@@ -130,10 +154,7 @@ fn legacy(section: &str, lower: &str) -> Vec<Report> {
         .find("did not reach the following recipient")
         .unwrap_or(0);
     let text = &section[start..];
-    let matches: Vec<_> = LEGACY_LINE
-        .captures_iter(text)
-        .filter_map(|c| c.get(1).map(|m| (m.start(), m.end(), m.as_str())))
-        .collect();
+    let matches: Vec<_> = legacy_lines(text).collect();
     let mut reports: Vec<Report> = Vec::new();
     for (index, (_, end, address)) in matches.iter().enumerate() {
         if addresses(address).next().is_none()
@@ -159,10 +180,94 @@ fn legacy(section: &str, lower: &str) -> Vec<Report> {
     reports
 }
 
+/// The addresses that start lines of `text` as `address on <date>`, with
+/// where each starts and ends.
+fn legacy_lines(text: &str) -> impl Iterator<Item = (usize, usize, &str)> {
+    let mut line_start = 0;
+    text.split('\n').filter_map(move |line| {
+        let at = line_start;
+        line_start += line.len() + 1;
+        let (start, end) = legacy_address(line)?;
+        Some((at + start, at + end, &line[start..end]))
+    })
+}
+
+/// Where the address starts and ends when the regex
+/// `^[ \t]*([^\s@]+@[A-Za-z0-9.\-]+) on [^\n]+$` matches the line: no
+/// shorter indent, local part or domain could match, as the character after
+/// one would be neither the start of a local part, `@` nor a space.
+fn legacy_address(line: &str) -> Option<(usize, usize)> {
+    let start = line.len() - line.trim_start_matches([' ', '\t']).len();
+    let local = line[start..]
+        .find(|c: char| c.is_whitespace() || c == '@')
+        .unwrap_or(line.len() - start);
+    if local == 0 || !line[start + local..].starts_with('@') {
+        return None;
+    }
+    let domain_start = start + local + 1;
+    let domain = line[domain_start..]
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+        .count();
+    let end = domain_start + domain;
+    let dated = line[end..]
+        .strip_prefix(" on ")
+        .is_some_and(|date| !date.is_empty());
+    (domain > 0 && dated).then_some((start, end))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::limits::Limits;
+    use proptest::prelude::*;
+
+    /// The regex that [`legacy_lines`] replaced: the reference its results must equal.
+    fn reference_legacy_lines(text: &str) -> Vec<(usize, usize, &str)> {
+        let line = Regex::new(r"(?m)^[ \t]*([^\s@]+@[A-Za-z0-9.\-]+) on [^\n]+$").expect("valid");
+        line.captures_iter(text)
+            .filter_map(|c| c.get(1).map(|m| (m.start(), m.end(), m.as_str())))
+            .collect()
+    }
+
+    /// Text made of `words`, spacing and other characters.
+    fn pieces(words: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                4 => prop::sample::select(words).prop_map(str::to_string),
+                2 => "[a-z@#. \t\n]{1,4}",
+                1 => "\\PC",
+            ],
+            0..14,
+        )
+        .prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(8192)
+        })]
+
+        #[test]
+        fn finds_the_legacy_lines_the_reference_finds(text in pieces(&[
+            "a", "a@b.c", "@", " on ", "on", "x.y", "-", " ", "\t", "\n", "\r", "\r\n", "<", "é",
+            "\u{a0}", "\u{2003}", "\u{85}", "_", "Thu, 1 Jan", "a@b on x", "\u{17f}", "\u{212a}",
+        ])) {
+            prop_assert_eq!(legacy_lines(&text).collect::<Vec<_>>(), reference_legacy_lines(&text));
+        }
+
+        #[test]
+        fn admin_lines_need_what_the_gate_looks_for(text in pieces(&[
+            "a@b.c", "<a@b.c>", "<mailto:a@b.c>", "\n", "\r\n", " ", "\t", "#", "##", "#< #", "#<#",
+            "Remote Server returned '", "REMOTE \u{17f}ERVER RETURNED '", "550 5.1.1", "'", ">",
+            "x@y\u{17f}", "x@y\u{212a}", "a@b.c-", "a@b.c.", "\r", "#####", "a@b.c \t\r\n  #x#",
+        ])) {
+            if ADMIN_LINE.is_match(&text) {
+                prop_assert!(may_hold_admin_lines(&text.to_ascii_lowercase()));
+            }
+        }
+    }
 
     fn mail(raw: &str) -> Mail {
         Mail::parse(raw.as_bytes(), &Limits::default()).expect("parses")

@@ -9,16 +9,9 @@ use super::unfold;
 use crate::engine::Report;
 use crate::message::Mail;
 use crate::smtp::{last_reply_code, last_status};
-use regex::Regex;
-use std::sync::LazyLock;
 
 /// The Zoho Mail decoder.
 pub struct Zoho;
-
-static RECIPIENT_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^([^\s@<>]+@[A-Za-z0-9.\-]+)[ \t]+(\S[^\n]*)$")
-        .expect("zoho line pattern is valid")
-});
 
 impl Decoder for Zoho {
     fn name(&self) -> &'static str {
@@ -38,10 +31,7 @@ impl Decoder for Zoho {
             .find("\nReceived:")
             .map_or(body.len(), |p| start + p + 1);
         let section = &body[start..end];
-        let matches: Vec<_> = RECIPIENT_LINE
-            .captures_iter(section)
-            .filter_map(|c| Some((c.get(0)?.start(), c.get(1)?.as_str())))
-            .collect();
+        let matches: Vec<_> = recipient_lines(section).collect();
         let mut reports: Vec<Report> = Vec::new();
         for (index, (at, address)) in matches.iter().enumerate() {
             let stop = matches
@@ -63,10 +53,75 @@ impl Decoder for Zoho {
     }
 }
 
+/// The lines of `text` that start with a recipient address followed by
+/// spaces or tabs and text, as (where the line starts, the address).
+fn recipient_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut line_start = 0;
+    text.split('\n').filter_map(move |line| {
+        let at = line_start;
+        line_start += line.len() + 1;
+        leading_recipient(line).map(|address| (at, address))
+    })
+}
+
+/// The address a line starts with when the regex
+/// `^([^\s@<>]+@[A-Za-z0-9.\-]+)[ \t]+(\S[^\n]*)$` matches the line: no
+/// shorter local part or domain could match, as the character after one
+/// would be neither `@` nor a space or tab.
+fn leading_recipient(line: &str) -> Option<&str> {
+    let local = line
+        .find(|c: char| c.is_whitespace() || matches!(c, '@' | '<' | '>'))
+        .unwrap_or(line.len());
+    if local == 0 || !line[local..].starts_with('@') {
+        return None;
+    }
+    let domain = line[local + 1..]
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+        .count();
+    let end = local + 1 + domain;
+    let text = line[end..].trim_start_matches([' ', '\t']);
+    let spaced = text.len() < line.len() - end;
+    let worded = text.chars().next().is_some_and(|c| !c.is_whitespace());
+    (domain > 0 && spaced && worded).then_some(&line[..end])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::limits::Limits;
+    use proptest::prelude::*;
+    use regex::Regex;
+
+    /// The regex that [`recipient_lines`] replaced: the reference its results must equal.
+    fn reference_lines(text: &str) -> Vec<(usize, &str)> {
+        let line = Regex::new(r"(?m)^([^\s@<>]+@[A-Za-z0-9.\-]+)[ \t]+(\S[^\n]*)$").expect("valid");
+        line.captures_iter(text)
+            .filter_map(|c| Some((c.get(0)?.start(), c.get(1)?.as_str())))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(8192)
+        })]
+
+        #[test]
+        fn finds_the_lines_the_reference_finds(text in prop::collection::vec(
+            prop_oneof![
+                4 => prop::sample::select(&[
+                    "a", "a@b.c", "@", "x.y", "-", " ", "\t", "  ", "\n", "\r", "\r\n", "<", ">", "é",
+                    "\u{a0}", "\u{2003}", "\u{85}", "_", "Invalid Address", "\u{17f}", "\u{212a}",
+                ][..]).prop_map(str::to_string),
+                2 => "[a-z@. \t\n]{1,4}",
+                1 => "\\PC",
+            ],
+            0..14,
+        ).prop_map(|pieces| pieces.concat())) {
+            prop_assert_eq!(recipient_lines(&text).collect::<Vec<_>>(), reference_lines(&text));
+        }
+    }
 
     #[test]
     fn one_line_per_recipient() {
