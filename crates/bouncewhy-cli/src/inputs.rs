@@ -66,12 +66,12 @@ fn walk(path: &Path, visited: &mut HashSet<PathBuf>, out: &mut Vec<Result<InputF
     if !visited.insert(canonical) {
         return;
     }
-    let mut entries: Vec<(PathBuf, bool)> = match std::fs::read_dir(path) {
+    let mut entries: Vec<(std::ffi::OsString, PathBuf, bool)> = match std::fs::read_dir(path) {
         Ok(entries) => entries
             .filter_map(|e| {
                 let e = e.ok()?;
                 let is_file = e.file_type().is_ok_and(|t| t.is_file());
-                Some((e.path(), is_file))
+                Some((e.file_name(), e.path(), is_file))
             })
             .collect(),
         Err(error) => {
@@ -79,14 +79,12 @@ fn walk(path: &Path, visited: &mut HashSet<PathBuf>, out: &mut Vec<Result<InputF
             return;
         }
     };
-    // Entries share their parent: ordering by name is ordering by path,
-    // without comparing every path component by component.
-    entries.sort_unstable_by(|(a, _), (b, _)| a.file_name().cmp(&b.file_name()));
-    for (entry, is_file) in entries {
-        let hidden = entry
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if hidden {
+    // Entries share their parent: ordering by name is ordering by path, and
+    // each name is taken once from its entry, not parsed back out of the path
+    // at every comparison.
+    entries.sort_unstable_by(|(a, _, _), (b, _, _)| a.cmp(b));
+    for (name, entry, is_file) in entries {
+        if name.as_encoded_bytes().starts_with(b".") {
             continue;
         }
         // A plain file needs no second look; directories and links are walked.

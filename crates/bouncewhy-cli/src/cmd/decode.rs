@@ -38,57 +38,78 @@ struct Job<'a> {
 
 /// Runs `decode`.
 pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError> {
-    let limits = bouncewhy::Limits {
-        max_message_bytes: args.max_message_bytes,
-        max_decompressed_bytes: args.max_decompressed_bytes,
-        max_parts: args.max_parts,
-        max_depth: args.max_depth,
-        max_headers: args.max_headers,
-        ..bouncewhy::Limits::default()
-    };
-    let engine = engine(global)?.with_limits(limits);
-    let lang = language(global, &engine);
-    let stdout = std::io::stdout();
-    let format = args.format.unwrap_or(if stdout.is_terminal() {
-        Format::Text
-    } else {
-        Format::Jsonl
-    });
-    let color =
-        format == Format::Text && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let job = Job {
-        engine: &engine,
-        lang: lang.as_str(),
-        printer: Printer { format, color },
-        all: args.all,
-    };
-    let mut writer = Writer {
-        out: std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
-        format,
-        first_json: true,
-        counts: Counts::default(),
-    };
-    writer.start()?;
     let threads = match args.threads {
         Some(threads) if threads > 0 => threads,
         _ => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
     };
-    if threads <= 1 {
-        decode_in_order(args, &job, &mut writer)?;
-    } else {
-        decode_in_parallel(args, threads, &job, &mut writer)?;
-    }
-    writer.finish()?;
-    let counts = &writer.counts;
-    eprintln!(
-        "bouncewhy: {} messages: {} bounces ({} recipients), {} not bounces, {} failed",
-        counts.messages, counts.bounces, counts.recipients, counts.not_bounces, counts.failed
-    );
-    Ok(if counts.failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    std::thread::scope(|scope| {
+        // With several threads the reader starts first: it lists and reads
+        // the first batches while the engine is being built.
+        let batches = (threads > 1).then(|| {
+            let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Source>>(2);
+            scope.spawn(move || read_batches(args, &sender));
+            batches
+        });
+        let limits = bouncewhy::Limits {
+            max_message_bytes: args.max_message_bytes,
+            max_decompressed_bytes: args.max_decompressed_bytes,
+            max_parts: args.max_parts,
+            max_depth: args.max_depth,
+            max_headers: args.max_headers,
+            ..bouncewhy::Limits::default()
+        };
+        let engine = engine(global)?.with_limits(limits);
+        let lang = language(global, &engine);
+        let stdout = std::io::stdout();
+        let format = args.format.unwrap_or(if stdout.is_terminal() {
+            Format::Text
+        } else {
+            Format::Jsonl
+        });
+        let color = format == Format::Text
+            && stdout.is_terminal()
+            && std::env::var_os("NO_COLOR").is_none();
+        let job = Job {
+            engine: &engine,
+            lang: lang.as_str(),
+            printer: Printer { format, color },
+            all: args.all,
+        };
+        let mut writer = Writer {
+            out: std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
+            format,
+            first_json: true,
+            counts: Counts::default(),
+        };
+        writer.start()?;
+        match batches {
+            None => decode_in_order(args, &job, &mut writer)?,
+            Some(batches) => decode_in_parallel(&batches, threads, &job, &mut writer)?,
+        }
+        writer.finish()?;
+        let counts = &writer.counts;
+        eprintln!(
+            "bouncewhy: {} messages: {} bounces ({} recipients), {} not bounces, {} failed",
+            counts.messages, counts.bounces, counts.recipients, counts.not_bounces, counts.failed
+        );
+        Ok(if counts.failed > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
     })
+}
+
+/// Reads the input in batches of [`BATCH`] messages, until the input ends or
+/// the receiving side is gone.
+fn read_batches(args: &DecodeArgs, sender: &std::sync::mpsc::SyncSender<Vec<Source>>) {
+    let mut sources = sources(args);
+    loop {
+        let batch: Vec<Source> = sources.by_ref().take(BATCH).collect();
+        if batch.is_empty() || sender.send(batch).is_err() {
+            break;
+        }
+    }
 }
 
 /// Every message behind the command line's paths, in input order, read lazily.
@@ -140,11 +161,10 @@ fn decode_in_order(
     Ok(())
 }
 
-/// Decodes on `threads` workers. Three stages overlap: a reader thread splits
-/// the input into batches, the pool decodes and renders one batch while this
-/// thread writes the one before it, in input order.
+/// Decodes the reader's batches on `threads` workers: the pool decodes and
+/// renders one batch while this thread writes the one before it, in input order.
 fn decode_in_parallel(
-    args: &DecodeArgs,
+    batches: &Receiver<Vec<Source>>,
     threads: usize,
     job: &Job<'_>,
     writer: &mut Writer<impl Write>,
@@ -153,64 +173,52 @@ fn decode_in_parallel(
         .num_threads(threads)
         .build()
         .map_err(|e| CliError::new(format!("cannot start worker threads: {e}")))?;
-    let (batch_sender, batches) = std::sync::mpsc::sync_channel::<Vec<Source>>(2);
-    std::thread::scope(|scope| -> Result<(), CliError> {
-        scope.spawn(move || {
-            let mut sources = sources(args);
-            loop {
-                let batch: Vec<Source> = sources.by_ref().take(BATCH).collect();
-                if batch.is_empty() || batch_sender.send(batch).is_err() {
-                    break;
-                }
+    pool.in_place_scope(|decoding| -> Result<(), CliError> {
+        type Decoded = (Vec<Source>, Vec<Outcome>);
+        let mut in_flight: VecDeque<Receiver<Decoded>> = VecDeque::new();
+        let mut write = |(batch, outcomes): Decoded| -> Result<(), CliError> {
+            for (source, outcome) in batch.iter().zip(outcomes) {
+                writer.write(source, outcome)?;
             }
-        });
-        pool.in_place_scope(|decoding| -> Result<(), CliError> {
-            type Decoded = (Vec<Source>, Vec<Outcome>);
-            let mut in_flight: VecDeque<Receiver<Decoded>> = VecDeque::new();
-            let mut write = |(batch, outcomes): Decoded| -> Result<(), CliError> {
-                for (source, outcome) in batch.iter().zip(outcomes) {
-                    writer.write(source, outcome)?;
-                }
-                writer.out.flush()?;
-                Ok(())
-            };
-            let stopped = || CliError::new("a decoding worker stopped");
-            loop {
-                // Wait briefly for the next batch, so that a finished one is
-                // written (and flushed) even while the reader is blocked.
-                match batches.recv_timeout(Duration::from_millis(20)) {
-                    Ok(batch) => {
-                        let (done, decoded) = std::sync::mpsc::channel();
-                        decoding.spawn(move |_| {
-                            let outcomes: Vec<Outcome> =
-                                batch.par_iter().map(|source| job.decode(source)).collect();
-                            let _ = done.send((batch, outcomes));
-                        });
-                        in_flight.push_back(decoded);
-                        while in_flight.len() > 1 {
-                            let front = in_flight.pop_front().ok_or_else(stopped)?;
-                            write(front.recv().map_err(|_| stopped())?)?;
-                        }
-                    }
-                    Err(RecvTimeoutError::Timeout) => {
-                        let ready = match in_flight.front().map(Receiver::try_recv) {
-                            Some(Ok(decoded)) => Some(decoded),
-                            Some(Err(TryRecvError::Disconnected)) => return Err(stopped()),
-                            Some(Err(TryRecvError::Empty)) | None => None,
-                        };
-                        if let Some(decoded) = ready {
-                            in_flight.pop_front();
-                            write(decoded)?;
-                        }
-                    }
-                    Err(RecvTimeoutError::Disconnected) => break,
-                }
-            }
-            while let Some(front) = in_flight.pop_front() {
-                write(front.recv().map_err(|_| stopped())?)?;
-            }
+            writer.out.flush()?;
             Ok(())
-        })
+        };
+        let stopped = || CliError::new("a decoding worker stopped");
+        loop {
+            // Wait briefly for the next batch, so that a finished one is
+            // written (and flushed) even while the reader is blocked.
+            match batches.recv_timeout(Duration::from_millis(20)) {
+                Ok(batch) => {
+                    let (done, decoded) = std::sync::mpsc::channel();
+                    decoding.spawn(move |_| {
+                        let outcomes: Vec<Outcome> =
+                            batch.par_iter().map(|source| job.decode(source)).collect();
+                        let _ = done.send((batch, outcomes));
+                    });
+                    in_flight.push_back(decoded);
+                    while in_flight.len() > 1 {
+                        let front = in_flight.pop_front().ok_or_else(stopped)?;
+                        write(front.recv().map_err(|_| stopped())?)?;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    let ready = match in_flight.front().map(Receiver::try_recv) {
+                        Some(Ok(decoded)) => Some(decoded),
+                        Some(Err(TryRecvError::Disconnected)) => return Err(stopped()),
+                        Some(Err(TryRecvError::Empty)) | None => None,
+                    };
+                    if let Some(decoded) = ready {
+                        in_flight.pop_front();
+                        write(decoded)?;
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        while let Some(front) = in_flight.pop_front() {
+            write(front.recv().map_err(|_| stopped())?)?;
+        }
+        Ok(())
     })
 }
 
