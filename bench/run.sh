@@ -5,7 +5,8 @@
 #
 # Builds release binaries, replicates the sisimai corpus COPIES times into a
 # directory and into one mbox, then measures whole-process wall time and peak
-# RSS (median of RUNS runs) for:
+# RSS (median of RUNS runs; the main table runs in interleaved rounds, so that a
+# noisy spell of the machine hits every command alike) for:
 #   - bouncewhy decode --format jsonl, one thread and all cores, dir and mbox;
 #   - Perl sisimai (Sisimai->dump) on the same directory;
 #   - the parse-only floor (MIME-parsing every message with mail-parser);
@@ -63,40 +64,64 @@ MESSAGES=$(grep -o '[0-9]* messages' "$WORK/count" | cut -d' ' -f1)
 MBOX_MESSAGES=$(grep -o '[0-9]* messages' "$WORK/count" | cut -d' ' -f1)
 echo "dir: $MESSAGES messages, $((DIR_BYTES / 1000000)) MB; mbox: $MBOX_MESSAGES messages, $((MBOX_BYTES / 1000000)) MB"
 
-# measure NAME MESSAGES BYTES RUNS COMMAND...: runs COMMAND (stdout discarded),
-# prints one table row (median wall time and median peak RSS) and keeps the
-# median messages/s in $WORK/rate.NAME.
-measure() {
-  local name=$1 messages=$2 bytes=$3 runs=$4
-  shift 4
-  : >"$WORK/runs"
-  for _ in $(seq "$runs"); do
-    local start end
-    start=$(date +%s%N)
-    /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/stderr" || true
-    end=$(date +%s%N)
-    echo "$(( (end - start) / 1000 )) $(tail -n 1 "$WORK/rss")" >>"$WORK/runs"
-  done
-  local wall_us rss_kb
-  wall_us=$(cut -d' ' -f1 "$WORK/runs" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  rss_kb=$(cut -d' ' -f2 "$WORK/runs" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+# run_once NAME COMMAND...: runs COMMAND once (stdout discarded) and appends
+# its wall time (microseconds) and peak RSS (KB) to $WORK/runs.NAME.
+run_once() {
+  local name=$1 start end
+  shift
+  start=$(date +%s%N)
+  /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/stderr" || true
+  end=$(date +%s%N)
+  echo "$(( (end - start) / 1000 )) $(tail -n 1 "$WORK/rss")" >>"$WORK/runs.$name"
+}
+
+# report NAME MESSAGES BYTES: prints one table row (median wall time and
+# median peak RSS of the runs of NAME) and keeps the median messages/s in
+# $WORK/rate.NAME.
+report() {
+  local name=$1 messages=$2 bytes=$3 wall_us rss_kb
+  wall_us=$(cut -d' ' -f1 "$WORK/runs.$name" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  rss_kb=$(cut -d' ' -f2 "$WORK/runs.$name" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   awk -v name="$name" -v m="$messages" -v b="$bytes" -v us="$wall_us" -v kb="$rss_kb" -v out="$WORK/rate.$name" 'BEGIN {
     s = us / 1e6; rate = m / s
     printf "%-34s %8.3f %10.0f %8.1f %9.1f\n", name, s, rate, b / 1e6 / s, kb / 1024
     printf "%.3f\n", rate > out
   }'
 }
+
+# measure NAME MESSAGES BYTES RUNS COMMAND...: RUNS runs of COMMAND in a row, then its row.
+measure() {
+  local name=$1 messages=$2 bytes=$3 runs=$4
+  shift 4
+  for _ in $(seq "$runs"); do
+    run_once "$name" "$@"
+  done
+  report "$name" "$messages" "$bytes"
+}
 rate() { cat "$WORK/rate.$1"; }
 
-echo "== whole process, median of $RUNS runs"
+echo "== whole process, median of $RUNS runs (bouncewhy and the floor interleaved: each round runs each once)"
 printf "%-34s %8s %10s %8s %9s\n" "" "wall s" "msg/s" "MB/s" "RSS MB"
-measure decode-dir-1-thread "$MESSAGES" "$DIR_BYTES" "$RUNS" "$BOUNCEWHY" decode --format jsonl --threads 1 "$WORK/dir"
-measure decode-dir-all-cores "$MESSAGES" "$DIR_BYTES" "$RUNS" "$BOUNCEWHY" decode --format jsonl "$WORK/dir"
-measure decode-mbox-1-thread "$MBOX_MESSAGES" "$MBOX_BYTES" "$RUNS" "$BOUNCEWHY" decode --format jsonl --threads 1 "$WORK/all.mbox"
-measure decode-mbox-all-cores "$MBOX_MESSAGES" "$MBOX_BYTES" "$RUNS" "$BOUNCEWHY" decode --format jsonl "$WORK/all.mbox"
-measure parse-only-floor-dir-1-thread "$MESSAGES" "$DIR_BYTES" "$RUNS" "$FLOOR" "$WORK/dir"
-measure parse-only-floor-mbox-1-thread "$MBOX_MESSAGES" "$MBOX_BYTES" "$RUNS" "$FLOOR" "$WORK/all.mbox"
-measure sisimai-perl-dir "$MESSAGES" "$DIR_BYTES" "$RUNS" perl "$ROOT/bench/sisimai.pl" "$WORK/dir"
+for _ in $(seq "$RUNS"); do
+  run_once decode-dir-1-thread "$BOUNCEWHY" decode --format jsonl --threads 1 "$WORK/dir"
+  run_once decode-dir-all-cores "$BOUNCEWHY" decode --format jsonl "$WORK/dir"
+  run_once decode-mbox-1-thread "$BOUNCEWHY" decode --format jsonl --threads 1 "$WORK/all.mbox"
+  run_once decode-mbox-all-cores "$BOUNCEWHY" decode --format jsonl "$WORK/all.mbox"
+  run_once parse-only-floor-dir-1-thread "$FLOOR" "$WORK/dir"
+  run_once parse-only-floor-mbox-1-thread "$FLOOR" "$WORK/all.mbox"
+done
+# Perl sisimai runs after the rounds: on this machine the first command after
+# a Perl run was measured about 20% slower, however long the pause.
+for _ in $(seq "$RUNS"); do
+  run_once sisimai-perl-dir perl "$ROOT/bench/sisimai.pl" "$WORK/dir"
+done
+report decode-dir-1-thread "$MESSAGES" "$DIR_BYTES"
+report decode-dir-all-cores "$MESSAGES" "$DIR_BYTES"
+report decode-mbox-1-thread "$MBOX_MESSAGES" "$MBOX_BYTES"
+report decode-mbox-all-cores "$MBOX_MESSAGES" "$MBOX_BYTES"
+report parse-only-floor-dir-1-thread "$MESSAGES" "$DIR_BYTES"
+report parse-only-floor-mbox-1-thread "$MBOX_MESSAGES" "$MBOX_BYTES"
+report sisimai-perl-dir "$MESSAGES" "$DIR_BYTES"
 
 echo "== big mbox (about $BIG_MB MB), median of $BIG_RUNS runs"
 BIG=$WORK/big.mbox

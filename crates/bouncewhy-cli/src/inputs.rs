@@ -121,7 +121,15 @@ pub fn messages(
             Box::new(file)
         } else {
             let mut bytes = Vec::with_capacity(size as usize + 1);
-            if let Err(error) = file.read_to_end(&mut bytes) {
+            // A regular file is read up to the size it had when opened, with no
+            // further read to see its end (one system call less per message);
+            // a size of 0 may be a special file, which is read to its end.
+            let read = if size > 0 {
+                (&mut file).take(size).read_to_end(&mut bytes)
+            } else {
+                file.read_to_end(&mut bytes)
+            };
+            if let Err(error) = read {
                 return single(name, Err(error.to_string()));
             }
             if bytes.len() <= max_message
