@@ -79,7 +79,8 @@ pub struct DecodeArgs {
     /// Output format (default: text on a terminal, jsonl when piped).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Worker threads (default: all cores).
+    /// Threads to decode on (default: all cores); with 1, reading, decoding
+    /// and writing all run on one thread.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Also report messages that are not bounces (`is_bounce: false`).
