@@ -346,44 +346,90 @@ fn nesting_depth(message: &Message<'_>, max_parts: usize) -> usize {
 /// Parses an RFC 5322 header block into (lower-case name, unfolded value) pairs;
 /// MIME encoded-words are decoded.
 pub fn parse_header_block(text: &str) -> Vec<(String, String)> {
-    let mut headers: Vec<(String, String)> = Vec::with_capacity(16);
-    for line in lines(text) {
+    let mut headers: Vec<(String, String)> = Vec::with_capacity((text.len() / 64).clamp(8, 64));
+    // The last header's value is built once its folded lines are all
+    // known, in a string of the exact size: its first line, then the others.
+    let mut first_line = "";
+    let mut folded_lines: Vec<&str> = Vec::new();
+    let mut end = text.len();
+    for (line, line_end) in lines(text) {
         let bytes = line.as_bytes();
         let blank = if bytes.first().is_some_and(|b| matches!(b, b' ' | b'\t')) {
             let folded = trim_whitespace(line);
-            if let (false, Some((_, value))) = (folded.is_empty(), headers.last_mut()) {
-                value.push(' ');
-                value.push_str(folded);
+            if !folded.is_empty() && !headers.is_empty() {
+                folded_lines.push(folded);
             }
             folded.is_empty()
-        } else if let Some(colon) = bytes.iter().position(|b| *b == b':') {
-            let name = &line[..colon];
-            if !name.is_empty() && !name.as_bytes().contains(&b' ') {
-                headers.push((
-                    trim_whitespace(name).to_ascii_lowercase(),
-                    trim_whitespace(&line[colon + 1..]).to_string(),
-                ));
-            }
-            false
         } else {
-            trim_whitespace(line).is_empty()
+            match bytes.iter().position(|b| matches!(b, b':' | b' ')) {
+                Some(colon) if colon > 0 && bytes[colon] == b':' => {
+                    if let Some((_, value)) = headers.last_mut() {
+                        *value = unfold(first_line, &folded_lines);
+                        folded_lines.clear();
+                    }
+                    headers.push((lower_case_name(&line[..colon]), String::new()));
+                    first_line = trim_whitespace(&line[colon + 1..]);
+                    false
+                }
+                // A name with a space (or none) is no field; a line with a
+                // colon is never blank.
+                _ => trim_whitespace(line).is_empty(),
+            }
         };
         if blank && !headers.is_empty() {
+            end = line_end;
             break;
         }
     }
-    for (_, value) in &mut headers {
-        let bytes = value.as_bytes();
-        if memchr::memchr_iter(b'=', bytes).any(|at| bytes.get(at + 1) == Some(&b'?')) {
-            *value = decode_encoded_words(value);
+    if let Some((_, value)) = headers.last_mut() {
+        *value = unfold(first_line, &folded_lines);
+    }
+    if has_encoded_word(&text[..end]) {
+        for (_, value) in &mut headers {
+            if has_encoded_word(value) {
+                *value = decode_encoded_words(value);
+            }
         }
     }
     headers
 }
 
+/// A field name, trimmed and in ASCII lower case, copied once.
+fn lower_case_name(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
+    let mut name = if plain(bytes.first()) && plain(bytes.last()) {
+        name.to_string()
+    } else {
+        trim_whitespace(name).to_string()
+    };
+    name.make_ascii_lowercase();
+    name
+}
+
+/// A folded value: its first line, then each further line after a space.
+fn unfold(first_line: &str, folded_lines: &[&str]) -> String {
+    let size = first_line.len() + folded_lines.iter().map(|l| l.len() + 1).sum::<usize>();
+    let mut value = String::with_capacity(size);
+    value.push_str(first_line);
+    for line in folded_lines {
+        value.push(' ');
+        value.push_str(line);
+    }
+    value
+}
+
+/// Whether `text` holds the start of an encoded-word (`=?`), found through
+/// the rare `?`.
+fn has_encoded_word(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'?', bytes).any(|at| at > 0 && bytes[at - 1] == b'=')
+}
+
 /// The lines of `text` as `str::lines` splits them (after `\n`, dropping a
-/// `\r` before it), found with one vectorised scan of the whole text.
-fn lines(text: &str) -> impl Iterator<Item = &str> {
+/// `\r` before it), each with where the next one starts, found with one
+/// vectorised scan of the whole text.
+fn lines(text: &str) -> impl Iterator<Item = (&str, usize)> {
     let mut start = 0;
     let mut ends = memchr::memchr_iter(b'\n', text.as_bytes());
     std::iter::from_fn(move || {
@@ -400,7 +446,7 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
             }
             None => return None,
         };
-        Some(line)
+        Some((line, start))
     })
 }
 
