@@ -73,7 +73,7 @@ impl Mail {
             ));
         }
         limits.check_shape(raw)?;
-        let message = MIME_PARSER
+        let mut message = MIME_PARSER
             .parse(raw)
             .ok_or_else(|| Error::Malformed("no header section was found".into()))?;
         if message.parts.len() > limits.max_parts {
@@ -102,7 +102,7 @@ impl Mail {
                 .is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart")),
             ..Mail::default()
         };
-        mail.collect_parts(&message, 0, limits);
+        mail.collect_parts(&mut message, 0, limits);
         if !mail
             .parts
             .iter()
@@ -122,12 +122,13 @@ impl Mail {
         Ok(mail)
     }
 
-    fn collect_parts(&mut self, message: &Message<'_>, depth: usize, limits: &Limits) {
+    /// Reads the leaf parts, taking their decoded texts out of `message`.
+    fn collect_parts(&mut self, message: &mut Message<'_>, depth: usize, limits: &Limits) {
         if depth > limits.max_depth {
             return;
         }
         let mut budget = limits.max_scan_bytes * 4;
-        for part in &message.parts {
+        for part in &mut message.parts {
             let content_type = part
                 .content_type()
                 .map(|c| {
@@ -150,8 +151,8 @@ impl Mail {
             } else {
                 content_type
             };
-            let text = match &part.body {
-                PartType::Text(text) | PartType::Html(text) => text.to_string(),
+            let text = match &mut part.body {
+                PartType::Text(text) | PartType::Html(text) => std::mem::take(text).into_owned(),
                 PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
                     if content_type.starts_with("message/") || content_type.starts_with("text/") {
                         decode_lossy(bytes)
@@ -522,39 +523,25 @@ pub fn html_to_text(html: &str) -> String {
                 find_ignore_ascii_case(rest, closing)
                     .map_or(bytes.len(), |p| index + p + closing.len())
             };
-            if starts_with_ignore_ascii_case(rest, b"<script") {
+            let is_s = rest.get(1).is_some_and(|b| b.eq_ignore_ascii_case(&b's'));
+            if is_s && starts_with_ignore_ascii_case(rest, b"<script") {
                 index = skip_to(b"</script>");
                 continue;
             }
-            if starts_with_ignore_ascii_case(rest, b"<style") {
+            if is_s && starts_with_ignore_ascii_case(rest, b"<style") {
                 index = skip_to(b"</style>");
                 continue;
             }
             let end = memchr::memchr(b'>', rest).map_or(bytes.len(), |p| index + p + 1);
-            let tag = &bytes[index..end];
-            if [
-                "<br", "<p", "</p", "<div", "</div", "<tr", "</tr", "<li", "<h", "</h", "<table",
-                "</table",
-            ]
-            .iter()
-            .any(|t| starts_with_ignore_ascii_case(tag, t.as_bytes()))
-            {
-                out.push('\n');
-            } else if starts_with_ignore_ascii_case(tag, b"<td")
-                || starts_with_ignore_ascii_case(tag, b"<th")
-            {
-                out.push(' ');
+            if let Some(separator) = tag_separator(&bytes[index..end]) {
+                out.push(separator);
             }
             index = end;
             continue;
         }
         let next = memchr::memchr(b'<', &bytes[index..]).map_or(html.len(), |p| index + p);
         let run = &html[index..next];
-        if run.contains('&') {
-            out.push_str(&decode_entities(run));
-        } else {
-            out.push_str(run);
-        }
+        push_decoding_entities(&mut out, run);
         index = next;
     }
     out
@@ -573,14 +560,55 @@ fn find_ignore_ascii_case(text: &[u8], lower_needle: &[u8]) -> Option<usize> {
         .find(|&at| starts_with_ignore_ascii_case(&text[at..], lower_needle))
 }
 
-fn decode_entities(text: &str) -> String {
-    text.replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+/// What a tag leaves in the text: a line break after block elements
+/// (`br`, `p`, `div`, `tr`, `li`, `h*`, `table` and the ends of most), a
+/// space for table cells, else nothing.
+fn tag_separator(tag: &[u8]) -> Option<char> {
+    let closing = tag.get(1) == Some(&b'/');
+    let name = &tag[tag.len().min(if closing { 2 } else { 1 })..];
+    let is = |lower: &[u8]| starts_with_ignore_ascii_case(name, lower);
+    match name.first().map(u8::to_ascii_lowercase)? {
+        b'p' | b'h' => Some('\n'),
+        b'd' if is(b"div") => Some('\n'),
+        b't' if is(b"tr") || is(b"table") => Some('\n'),
+        b'b' if !closing && is(b"br") => Some('\n'),
+        b'l' if !closing && is(b"li") => Some('\n'),
+        b't' if !closing && (is(b"td") || is(b"th")) => Some(' '),
+        _ => None,
+    }
+}
+
+/// Appends `text` with the common entities decoded, left to right (no
+/// decoded character starts an entity, so this equals replacing each in turn).
+fn push_decoding_entities(out: &mut String, text: &str) {
+    const ENTITIES: [(&str, char); 7] = [
+        ("&nbsp;", ' '),
+        ("&lt;", '<'),
+        ("&gt;", '>'),
+        ("&quot;", '"'),
+        ("&#39;", '\''),
+        ("&apos;", '\''),
+        ("&amp;", '&'),
+    ];
+    let mut rest = text;
+    while let Some(at) = memchr::memchr(b'&', rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        let from_ampersand = &rest[at..];
+        match ENTITIES
+            .iter()
+            .find(|(entity, _)| from_ampersand.starts_with(entity))
+        {
+            Some((entity, decoded)) => {
+                out.push(*decoded);
+                rest = &from_ampersand[entity.len()..];
+            }
+            None => {
+                out.push('&');
+                rest = &from_ampersand[1..];
+            }
+        }
+    }
+    out.push_str(rest);
 }
 
 #[cfg(test)]
@@ -621,5 +649,17 @@ mod tests {
         assert!(text.contains("Delivery failed"));
         assert!(text.contains("550 <a@b>"));
         assert!(!text.contains("alert"));
+    }
+
+    #[test]
+    fn html_tags_and_entities_become_separators_and_characters() {
+        assert_eq!(
+            html_to_text("<P>a</TD>b<td>c<br/>d</li>e<LI>f</Table>g<Style>x</style>h"),
+            "\nab c\nde\nf\ngh"
+        );
+        assert_eq!(
+            html_to_text("&amp;lt; &&lt; &nbsp;&#39;&apos;&quot;&gt;&amp"),
+            "&lt; &<  ''\">&amp"
+        );
     }
 }
