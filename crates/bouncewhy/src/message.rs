@@ -362,7 +362,7 @@ pub fn parse_header_block(text: &str) -> Vec<(String, String)> {
             }
             folded.is_empty()
         } else {
-            match bytes.iter().position(|b| matches!(b, b':' | b' ')) {
+            match memchr::memchr2(b':', b' ', bytes) {
                 Some(colon) if colon > 0 && bytes[colon] == b':' => {
                     if let Some((_, value)) = headers.last_mut() {
                         *value = unfold(first_line, &folded_lines);
@@ -452,6 +452,7 @@ fn lines(text: &str) -> impl Iterator<Item = (&str, usize)> {
 }
 
 /// `str::trim`, with the common all-ASCII ends handled byte by byte.
+#[inline]
 fn trim_whitespace(text: &str) -> &str {
     let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
     let bytes = text.as_bytes();
