@@ -73,7 +73,7 @@ impl Mail {
             ));
         }
         limits.check_shape(raw)?;
-        let message = MIME_PARSER
+        let mut message = MIME_PARSER
             .parse(raw)
             .ok_or_else(|| Error::Malformed("no header section was found".into()))?;
         if message.parts.len() > limits.max_parts {
@@ -102,7 +102,7 @@ impl Mail {
                 .is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart")),
             ..Mail::default()
         };
-        mail.collect_parts(&message, 0, limits);
+        mail.collect_parts(&mut message, 0, limits);
         if !mail
             .parts
             .iter()
@@ -122,12 +122,13 @@ impl Mail {
         Ok(mail)
     }
 
-    fn collect_parts(&mut self, message: &Message<'_>, depth: usize, limits: &Limits) {
+    /// Reads the leaf parts, taking their decoded texts out of `message`.
+    fn collect_parts(&mut self, message: &mut Message<'_>, depth: usize, limits: &Limits) {
         if depth > limits.max_depth {
             return;
         }
         let mut budget = limits.max_scan_bytes * 4;
-        for part in &message.parts {
+        for part in &mut message.parts {
             let content_type = part
                 .content_type()
                 .map(|c| {
@@ -150,8 +151,8 @@ impl Mail {
             } else {
                 content_type
             };
-            let text = match &part.body {
-                PartType::Text(text) | PartType::Html(text) => text.to_string(),
+            let text = match &mut part.body {
+                PartType::Text(text) | PartType::Html(text) => std::mem::take(text).into_owned(),
                 PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
                     if content_type.starts_with("message/") || content_type.starts_with("text/") {
                         decode_lossy(bytes)
@@ -346,44 +347,90 @@ fn nesting_depth(message: &Message<'_>, max_parts: usize) -> usize {
 /// Parses an RFC 5322 header block into (lower-case name, unfolded value) pairs;
 /// MIME encoded-words are decoded.
 pub fn parse_header_block(text: &str) -> Vec<(String, String)> {
-    let mut headers: Vec<(String, String)> = Vec::with_capacity(16);
-    for line in lines(text) {
+    let mut headers: Vec<(String, String)> = Vec::with_capacity((text.len() / 64).clamp(8, 64));
+    // The last header's value is built once its folded lines are all
+    // known, in a string of the exact size: its first line, then the others.
+    let mut first_line = "";
+    let mut folded_lines: Vec<&str> = Vec::new();
+    let mut end = text.len();
+    for (line, line_end) in lines(text) {
         let bytes = line.as_bytes();
         let blank = if bytes.first().is_some_and(|b| matches!(b, b' ' | b'\t')) {
             let folded = trim_whitespace(line);
-            if let (false, Some((_, value))) = (folded.is_empty(), headers.last_mut()) {
-                value.push(' ');
-                value.push_str(folded);
+            if !folded.is_empty() && !headers.is_empty() {
+                folded_lines.push(folded);
             }
             folded.is_empty()
-        } else if let Some(colon) = bytes.iter().position(|b| *b == b':') {
-            let name = &line[..colon];
-            if !name.is_empty() && !name.as_bytes().contains(&b' ') {
-                headers.push((
-                    trim_whitespace(name).to_ascii_lowercase(),
-                    trim_whitespace(&line[colon + 1..]).to_string(),
-                ));
-            }
-            false
         } else {
-            trim_whitespace(line).is_empty()
+            match memchr::memchr2(b':', b' ', bytes) {
+                Some(colon) if colon > 0 && bytes[colon] == b':' => {
+                    if let Some((_, value)) = headers.last_mut() {
+                        *value = unfold(first_line, &folded_lines);
+                        folded_lines.clear();
+                    }
+                    headers.push((lower_case_name(&line[..colon]), String::new()));
+                    first_line = trim_whitespace(&line[colon + 1..]);
+                    false
+                }
+                // A name with a space (or none) is no field; a line with a
+                // colon is never blank.
+                _ => trim_whitespace(line).is_empty(),
+            }
         };
         if blank && !headers.is_empty() {
+            end = line_end;
             break;
         }
     }
-    for (_, value) in &mut headers {
-        let bytes = value.as_bytes();
-        if memchr::memchr_iter(b'=', bytes).any(|at| bytes.get(at + 1) == Some(&b'?')) {
-            *value = decode_encoded_words(value);
+    if let Some((_, value)) = headers.last_mut() {
+        *value = unfold(first_line, &folded_lines);
+    }
+    if has_encoded_word(&text[..end]) {
+        for (_, value) in &mut headers {
+            if has_encoded_word(value) {
+                *value = decode_encoded_words(value);
+            }
         }
     }
     headers
 }
 
+/// A field name, trimmed and in ASCII lower case, copied once.
+fn lower_case_name(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
+    let mut name = if plain(bytes.first()) && plain(bytes.last()) {
+        name.to_string()
+    } else {
+        trim_whitespace(name).to_string()
+    };
+    name.make_ascii_lowercase();
+    name
+}
+
+/// A folded value: its first line, then each further line after a space.
+fn unfold(first_line: &str, folded_lines: &[&str]) -> String {
+    let size = first_line.len() + folded_lines.iter().map(|l| l.len() + 1).sum::<usize>();
+    let mut value = String::with_capacity(size);
+    value.push_str(first_line);
+    for line in folded_lines {
+        value.push(' ');
+        value.push_str(line);
+    }
+    value
+}
+
+/// Whether `text` holds the start of an encoded-word (`=?`), found through
+/// the rare `?`.
+fn has_encoded_word(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'?', bytes).any(|at| at > 0 && bytes[at - 1] == b'=')
+}
+
 /// The lines of `text` as `str::lines` splits them (after `\n`, dropping a
-/// `\r` before it), found with one vectorised scan of the whole text.
-fn lines(text: &str) -> impl Iterator<Item = &str> {
+/// `\r` before it), each with where the next one starts, found with one
+/// vectorised scan of the whole text.
+fn lines(text: &str) -> impl Iterator<Item = (&str, usize)> {
     let mut start = 0;
     let mut ends = memchr::memchr_iter(b'\n', text.as_bytes());
     std::iter::from_fn(move || {
@@ -400,11 +447,12 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
             }
             None => return None,
         };
-        Some(line)
+        Some((line, start))
     })
 }
 
 /// `str::trim`, with the common all-ASCII ends handled byte by byte.
+#[inline]
 fn trim_whitespace(text: &str) -> &str {
     let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
     let bytes = text.as_bytes();
@@ -476,39 +524,25 @@ pub fn html_to_text(html: &str) -> String {
                 find_ignore_ascii_case(rest, closing)
                     .map_or(bytes.len(), |p| index + p + closing.len())
             };
-            if starts_with_ignore_ascii_case(rest, b"<script") {
+            let is_s = rest.get(1).is_some_and(|b| b.eq_ignore_ascii_case(&b's'));
+            if is_s && starts_with_ignore_ascii_case(rest, b"<script") {
                 index = skip_to(b"</script>");
                 continue;
             }
-            if starts_with_ignore_ascii_case(rest, b"<style") {
+            if is_s && starts_with_ignore_ascii_case(rest, b"<style") {
                 index = skip_to(b"</style>");
                 continue;
             }
             let end = memchr::memchr(b'>', rest).map_or(bytes.len(), |p| index + p + 1);
-            let tag = &bytes[index..end];
-            if [
-                "<br", "<p", "</p", "<div", "</div", "<tr", "</tr", "<li", "<h", "</h", "<table",
-                "</table",
-            ]
-            .iter()
-            .any(|t| starts_with_ignore_ascii_case(tag, t.as_bytes()))
-            {
-                out.push('\n');
-            } else if starts_with_ignore_ascii_case(tag, b"<td")
-                || starts_with_ignore_ascii_case(tag, b"<th")
-            {
-                out.push(' ');
+            if let Some(separator) = tag_separator(&bytes[index..end]) {
+                out.push(separator);
             }
             index = end;
             continue;
         }
         let next = memchr::memchr(b'<', &bytes[index..]).map_or(html.len(), |p| index + p);
         let run = &html[index..next];
-        if run.contains('&') {
-            out.push_str(&decode_entities(run));
-        } else {
-            out.push_str(run);
-        }
+        push_decoding_entities(&mut out, run);
         index = next;
     }
     out
@@ -527,14 +561,55 @@ fn find_ignore_ascii_case(text: &[u8], lower_needle: &[u8]) -> Option<usize> {
         .find(|&at| starts_with_ignore_ascii_case(&text[at..], lower_needle))
 }
 
-fn decode_entities(text: &str) -> String {
-    text.replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+/// What a tag leaves in the text: a line break after block elements
+/// (`br`, `p`, `div`, `tr`, `li`, `h*`, `table` and the ends of most), a
+/// space for table cells, else nothing.
+fn tag_separator(tag: &[u8]) -> Option<char> {
+    let closing = tag.get(1) == Some(&b'/');
+    let name = &tag[tag.len().min(if closing { 2 } else { 1 })..];
+    let is = |lower: &[u8]| starts_with_ignore_ascii_case(name, lower);
+    match name.first().map(u8::to_ascii_lowercase)? {
+        b'p' | b'h' => Some('\n'),
+        b'd' if is(b"div") => Some('\n'),
+        b't' if is(b"tr") || is(b"table") => Some('\n'),
+        b'b' if !closing && is(b"br") => Some('\n'),
+        b'l' if !closing && is(b"li") => Some('\n'),
+        b't' if !closing && (is(b"td") || is(b"th")) => Some(' '),
+        _ => None,
+    }
+}
+
+/// Appends `text` with the common entities decoded, left to right (no
+/// decoded character starts an entity, so this equals replacing each in turn).
+fn push_decoding_entities(out: &mut String, text: &str) {
+    const ENTITIES: [(&str, char); 7] = [
+        ("&nbsp;", ' '),
+        ("&lt;", '<'),
+        ("&gt;", '>'),
+        ("&quot;", '"'),
+        ("&#39;", '\''),
+        ("&apos;", '\''),
+        ("&amp;", '&'),
+    ];
+    let mut rest = text;
+    while let Some(at) = memchr::memchr(b'&', rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        let from_ampersand = &rest[at..];
+        match ENTITIES
+            .iter()
+            .find(|(entity, _)| from_ampersand.starts_with(entity))
+        {
+            Some((entity, decoded)) => {
+                out.push(*decoded);
+                rest = &from_ampersand[entity.len()..];
+            }
+            None => {
+                out.push('&');
+                rest = &from_ampersand[1..];
+            }
+        }
+    }
+    out.push_str(rest);
 }
 
 #[cfg(test)]
@@ -575,5 +650,17 @@ mod tests {
         assert!(text.contains("Delivery failed"));
         assert!(text.contains("550 <a@b>"));
         assert!(!text.contains("alert"));
+    }
+
+    #[test]
+    fn html_tags_and_entities_become_separators_and_characters() {
+        assert_eq!(
+            html_to_text("<P>a</TD>b<td>c<br/>d</li>e<LI>f</Table>g<Style>x</style>h"),
+            "\nab c\nde\nf\ngh"
+        );
+        assert_eq!(
+            html_to_text("&amp;lt; &&lt; &nbsp;&#39;&apos;&quot;&gt;&amp"),
+            "&lt; &<  ''\">&amp"
+        );
     }
 }
