@@ -351,10 +351,11 @@ pub fn normalize_address(address: &str) -> String {
     let trimmed = address
         .trim()
         .trim_matches(|c| matches!(c, '<' | '>' | '"' | '\'' | ' '));
-    match trimmed.rsplit_once('@') {
-        Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
-        None => trimmed.to_string(),
+    let mut normalized = trimmed.to_string();
+    if let Some(at) = normalized.rfind('@') {
+        normalized[at + 1..].make_ascii_lowercase();
     }
+    normalized
 }
 
 /// Rejects empty, oversized and binary input with a clear error.
