@@ -292,19 +292,16 @@ impl Engine {
         } else {
             Retry::AfterFix
         });
-        let advice = spec.and_then(|s| {
-            s.advice
-                .clone()
-                .or_else(|| self.knowledge.has_advice(&s.id).then(|| s.id.clone()))
-        });
+        // Advice is under the rule's own key or else its id. An id that no
+        // language has advice for finds nothing, as no key would (no
+        // built-in language has advice English lacks): no need to ask first.
+        let advice = spec.map(|s| s.advice.as_deref().unwrap_or(&s.id));
         let links = spec
             .and_then(|s| s.source.clone())
             .filter(|s| s.starts_with("http"))
             .into_iter()
             .collect();
-        let explanation: Explanation =
-            self.knowledge
-                .explain(lang, reason, advice.as_deref(), links);
+        let explanation: Explanation = self.knowledge.explain(lang, reason, advice, links);
 
         Diagnosis {
             source: None,
@@ -351,10 +348,11 @@ pub fn normalize_address(address: &str) -> String {
     let trimmed = address
         .trim()
         .trim_matches(|c| matches!(c, '<' | '>' | '"' | '\'' | ' '));
-    match trimmed.rsplit_once('@') {
-        Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
-        None => trimmed.to_string(),
+    let mut normalized = trimmed.to_string();
+    if let Some(at) = normalized.rfind('@') {
+        normalized[at + 1..].make_ascii_lowercase();
     }
+    normalized
 }
 
 /// Rejects empty, oversized and binary input with a clear error.

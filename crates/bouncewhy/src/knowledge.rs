@@ -167,6 +167,15 @@ impl Knowledge {
     /// `pt-BR`) or a locale name (`de_DE.UTF-8`). Subtags are dropped from the end
     /// until a loaded language matches; `no` and `nn` read Bokmål (`nb`).
     pub fn resolve_language(&self, tag: &str) -> Option<&str> {
+        // A tag that is already a name as written (`en`, `pt-br`) is looked up as it is.
+        let plain = tag
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if plain && !matches!(tag, "no" | "nn") {
+            if let Some((key, _)) = self.languages.get_key_value(tag) {
+                return Some(key.as_str());
+            }
+        }
         let base = tag.split(['.', '@']).next().unwrap_or_default();
         let mut candidate = base.trim().replace('_', "-").to_ascii_lowercase();
         loop {
@@ -238,15 +247,15 @@ impl Knowledge {
         links: Vec<String>,
     ) -> Explanation {
         let used_lang = self.resolve_language(lang).unwrap_or("en");
-        let order = [used_lang, "en"];
-        let advice_text = |l: &str| advice.and_then(|key| self.texts(l)?.advice.get(key));
-        let reason_text = |l: &str| self.texts(l).and_then(|t| t.reason.get(reason.as_str()));
-        let texts = || {
-            order
-                .iter()
-                .flat_map(|l| [advice_text(l), reason_text(l)])
-                .flatten()
-        };
+        // Looked up once: the language's texts, then English's.
+        let [used, english] = [used_lang, "en"].map(|l| self.texts(l));
+        let found = [
+            advice.and_then(|key| used?.advice.get(key)),
+            used.and_then(|set| set.reason.get(reason.as_str())),
+            advice.and_then(|key| english?.advice.get(key)),
+            english.and_then(|set| set.reason.get(reason.as_str())),
+        ];
+        let texts = || found.iter().flatten();
         let summary = texts().find_map(|t| t.summary.clone()).unwrap_or_default();
         let detail = texts().find_map(|t| t.detail.clone()).unwrap_or_default();
         let fix = texts()
