@@ -226,17 +226,6 @@ impl Knowledge {
             .map_or(key, String::as_str)
     }
 
-    /// True when some language has advice under `key`. Built-in language files carry no advice English lacks (a test checks), so
-    /// only English and the texts packs add are looked at: no file is parsed.
-    pub fn has_advice(&self, key: &str) -> bool {
-        self.texts("en")
-            .is_some_and(|en| en.advice.contains_key(key))
-            || self
-                .languages
-                .values()
-                .any(|language| language.added.advice.contains_key(key))
-    }
-
     /// Builds the explanation for a reason (and optional advice key) in `lang`,
     /// falling back field by field to English.
     pub fn explain(
