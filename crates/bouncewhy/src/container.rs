@@ -77,6 +77,13 @@ impl Message {
         } else {
             line
         };
+        self.append(content, max_bytes);
+        self.previous_blank = blank;
+        false
+    }
+
+    /// Appends `content`, or drops the message's bytes once it grows over `max_bytes`.
+    fn append(&mut self, content: &[u8], max_bytes: usize) {
         if !self.oversized {
             if self.bytes.len() + content.len() > max_bytes {
                 self.oversized = true;
@@ -85,8 +92,6 @@ impl Message {
                 self.bytes.extend_from_slice(content);
             }
         }
-        self.previous_blank = blank;
-        false
     }
 }
 
@@ -112,14 +117,7 @@ impl Message {
     /// Adds complete lines of which none is a separator or quoted (see
     /// [`ordinary_lines`]): one copy for them all.
     fn add_ordinary_lines(&mut self, lines: &[u8], max_bytes: usize) {
-        if !self.oversized {
-            if self.bytes.len() + lines.len() > max_bytes {
-                self.oversized = true;
-                self.bytes = Vec::new();
-            } else {
-                self.bytes.extend_from_slice(lines);
-            }
-        }
+        self.append(lines, max_bytes);
         let before_last = &lines[..lines.len() - 1];
         let last_line = &lines[memchr::memrchr(b'\n', before_last).map_or(0, |at| at + 1)..];
         self.previous_blank = last_line.iter().all(|b| b.is_ascii_whitespace());

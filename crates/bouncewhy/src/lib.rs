@@ -24,6 +24,8 @@ pub mod limits;
 pub mod message;
 pub mod rules;
 pub mod smtp;
+#[cfg(test)]
+mod test_text;
 
 pub use diagnosis::{Action, Category, Diagnosis, Evidence, Explanation, Reason, Retry, WhoActs};
 pub use engine::{Engine, EngineBuilder, Report};

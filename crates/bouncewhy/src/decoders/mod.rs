@@ -187,10 +187,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            failure_persistence: None,
-            ..ProptestConfig::with_cases(8192)
-        })]
+        #![proptest_config(crate::test_text::config())]
 
         #[test]
         fn finds_the_addresses_the_reference_finds(text in prop::collection::vec(

@@ -104,29 +104,38 @@ pub(crate) const KELVIN_SIGN: &str = "\u{212a}";
 /// would find it) names the command; otherwise one of qmail's stage phrases.
 pub fn find_command(text: &str) -> Option<&'static str> {
     if let Some(word) = command_phrase(text) {
-        let word = word.to_ascii_lowercase();
-        return Some(match word.as_str() {
-            "rcpt to" => "RCPT",
-            "mail from" => "MAIL",
-            "data" | "message body" => "DATA",
-            "bdat" => "BDAT",
-            "ehlo" | "lhlo" => "EHLO",
-            "helo" => "HELO",
-            "quit" => "QUIT",
-            "starttls" => "STARTTLS",
-            "auth" => "AUTH",
-            "rset" => "RSET",
-            _ => "CONN",
-        });
+        return Some(command_named(&word.to_ascii_lowercase()));
     }
-    let stage = first_phrase(text, &QMAIL_STAGES, &QMAIL_STAGE_STARTS)?.to_ascii_lowercase();
-    Some(match stage.as_str() {
+    let stage = first_phrase(text, &QMAIL_STAGES, &QMAIL_STAGE_STARTS)?;
+    Some(command_of_stage(&stage.to_ascii_lowercase()))
+}
+
+/// The command a (lower-case) command name after a leading phrase stands for.
+fn command_named(word: &str) -> &'static str {
+    match word {
+        "rcpt to" => "RCPT",
+        "mail from" => "MAIL",
+        "data" | "message body" => "DATA",
+        "bdat" => "BDAT",
+        "ehlo" | "lhlo" => "EHLO",
+        "helo" => "HELO",
+        "quit" => "QUIT",
+        "starttls" => "STARTTLS",
+        "auth" => "AUTH",
+        "rset" => "RSET",
+        _ => "CONN",
+    }
+}
+
+/// The command a (lower-case) qmail stage phrase stands for.
+fn command_of_stage(stage: &str) -> &'static str {
+    match stage {
         "does not like recipient" => "RCPT",
         "sender was rejected" => "MAIL",
         "failed after i sent the message" | "failed on data command" => "DATA",
         "helo command rejected" => "HELO",
         _ => "CONN",
-    })
+    }
 }
 
 /// The command name of the first leading phrase that is followed by one.
@@ -241,7 +250,7 @@ pub(crate) fn is_word(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::find_command;
+    use super::{command_named, command_of_stage, find_command};
     use proptest::prelude::*;
     use regex::Regex;
 
@@ -260,29 +269,11 @@ mod tests {
         )
         .expect("valid");
         if let Some(caps) = phrase.captures(text) {
-            let word = caps[1].to_ascii_lowercase();
-            return Some(match word.as_str() {
-                "rcpt to" => "RCPT",
-                "mail from" => "MAIL",
-                "data" | "message body" => "DATA",
-                "bdat" => "BDAT",
-                "ehlo" | "lhlo" => "EHLO",
-                "helo" => "HELO",
-                "quit" => "QUIT",
-                "starttls" => "STARTTLS",
-                "auth" => "AUTH",
-                "rset" => "RSET",
-                _ => "CONN",
-            });
+            return Some(command_named(&caps[1].to_ascii_lowercase()));
         }
-        let stage = stage.captures(text)?[1].to_ascii_lowercase();
-        Some(match stage.as_str() {
-            "does not like recipient" => "RCPT",
-            "sender was rejected" => "MAIL",
-            "failed after i sent the message" | "failed on data command" => "DATA",
-            "helo command rejected" => "HELO",
-            _ => "CONN",
-        })
+        Some(command_of_stage(
+            &stage.captures(text)?[1].to_ascii_lowercase(),
+        ))
     }
 
     /// Text made of the phrases' pieces, spacing and other characters.
@@ -345,10 +336,7 @@ mod tests {
     ];
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            failure_persistence: None,
-            ..ProptestConfig::with_cases(8192)
-        })]
+        #![proptest_config(crate::test_text::config())]
 
         #[test]
         fn finds_what_the_reference_finds(text in phrase_pieces(WORDS)) {

@@ -32,7 +32,7 @@ fn reply_prefix(line: &str) -> Option<ReplyPrefix<'_>> {
         return None;
     }
     let after_code = start + 4;
-    let status_end = enhanced_status_end(bytes, after_code);
+    let status_end = super::status::status_at(bytes, after_code).map(|(_, end)| end);
     let (status, end) = match status_end {
         Some(status_end) => {
             let rest = &line[status_end..];
@@ -50,31 +50,6 @@ fn reply_prefix(line: &str) -> Option<ReplyPrefix<'_>> {
         status,
         end,
     })
-}
-
-/// The end of `[245]\.[0-9]{1,3}\.[0-9]{1,3}` at `at` when what follows is
-/// not another digit (a longer number is not a status).
-fn enhanced_status_end(bytes: &[u8], at: usize) -> Option<usize> {
-    if !matches!(bytes.get(at), Some(b'2' | b'4' | b'5')) || bytes.get(at + 1) != Some(&b'.') {
-        return None;
-    }
-    let subject_end = digits_end(bytes, at + 2)?;
-    if bytes.get(subject_end) != Some(&b'.') {
-        return None;
-    }
-    digits_end(bytes, subject_end + 1)
-}
-
-/// The end of the run of one to three ASCII digits at `at`, `None` when
-/// there is no digit there or the run is longer.
-fn digits_end(bytes: &[u8], at: usize) -> Option<usize> {
-    let run = bytes
-        .get(at..)?
-        .iter()
-        .take(4)
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    (1..=3).contains(&run).then_some(at + run)
 }
 
 /// Joins the lines of a multi-line SMTP reply, keeping the first line's code

@@ -61,15 +61,8 @@ pub fn find_status(text: &str) -> Option<(StatusCode, [usize; 2])> {
     let bytes = text.as_bytes();
     memchr::memchr_iter(b'.', bytes).find_map(|dot| {
         let start = dot.checked_sub(1)?;
-        if !matches!(bytes[start], b'2' | b'4' | b'5') || !status_may_start(bytes, start) {
-            return None;
-        }
-        let subject_end = digit_run_end(bytes, dot + 1)?;
-        if bytes.get(subject_end) != Some(&b'.') {
-            return None;
-        }
-        let detail_end = digit_run_end(bytes, subject_end + 1)?;
-        if !status_may_end(bytes, detail_end) {
+        let (subject_end, detail_end) = status_at(bytes, start)?;
+        if !status_may_start(bytes, start) || !status_may_end(bytes, detail_end) {
             return None;
         }
         let code = StatusCode {
@@ -79,6 +72,20 @@ pub fn find_status(text: &str) -> Option<(StatusCode, [usize; 2])> {
         };
         Some((code, [start, detail_end]))
     })
+}
+
+/// The ends of the subject and of the detail of `[245]\.[0-9]{1,3}\.[0-9]{1,3}`
+/// at `at`; `None` when none starts there (a run of more than three digits
+/// is no part of a status).
+pub(super) fn status_at(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+    if !matches!(bytes.get(at), Some(b'2' | b'4' | b'5')) || bytes.get(at + 1) != Some(&b'.') {
+        return None;
+    }
+    let subject_end = digit_run_end(bytes, at + 2)?;
+    if bytes.get(subject_end) != Some(&b'.') {
+        return None;
+    }
+    Some((subject_end, digit_run_end(bytes, subject_end + 1)?))
 }
 
 /// The end of the run of one to three ASCII digits at `at`; `None` when
@@ -160,10 +167,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            failure_persistence: None,
-            ..ProptestConfig::with_cases(8192)
-        })]
+        #![proptest_config(crate::test_text::config())]
 
         #[test]
         fn finds_what_the_reference_finds(

@@ -63,9 +63,13 @@ pub fn command(text: &str) -> Option<String> {
                 let end = literal_end(text, at, lead)?;
                 command_after(text, end, &["the"], &COMMANDS)
             })
-        })?
-        .to_ascii_lowercase();
-    let name = match word.as_str() {
+        })?;
+    Some(command_named(&word.to_ascii_lowercase()).to_string())
+}
+
+/// The command a (lower-case) command name in a bounce text stands for.
+fn command_named(word: &str) -> &'static str {
+    match word {
         "initial connection" | "connect" | "greeting" | "banner" => "CONN",
         "helo" => "HELO",
         "ehlo" => "EHLO",
@@ -75,8 +79,7 @@ pub fn command(text: &str) -> Option<String> {
         "bdat" => "BDAT",
         "quit" => "QUIT",
         _ => "STARTTLS",
-    };
-    Some(name.to_string())
+    }
 }
 
 /// The remote host a bounce text names as `host name [ip]` or `name[ip]`
@@ -242,23 +245,8 @@ mod tests {
             r"(?i)\b(?:after|in reply to|did not like our|while sending|response to)\s+(?:the\s+)?(initial connection|connect|greeting|banner|helo|ehlo|mail from|mail|rcpt to|rcpt|end of data|final data|data|bdat|quit|starttls)\b",
         )
         .expect("valid");
-        let word = command
-            .captures(text)?
-            .get(1)?
-            .as_str()
-            .to_ascii_lowercase();
-        let name = match word.as_str() {
-            "initial connection" | "connect" | "greeting" | "banner" => "CONN",
-            "helo" => "HELO",
-            "ehlo" => "EHLO",
-            "mail from" | "mail" => "MAIL",
-            "rcpt to" | "rcpt" => "RCPT",
-            "end of data" | "final data" | "data" => "DATA",
-            "bdat" => "BDAT",
-            "quit" => "QUIT",
-            _ => "STARTTLS",
-        };
-        Some(name.to_string())
+        let word = command.captures(text)?.get(1)?.as_str();
+        Some(command_named(&word.to_ascii_lowercase()).to_string())
     }
 
     /// The regex the host search replaced: the reference its results must equal.
@@ -288,10 +276,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            failure_persistence: None,
-            ..ProptestConfig::with_cases(8192)
-        })]
+        #![proptest_config(crate::test_text::config())]
 
         #[test]
         fn finds_the_command_the_reference_finds(text in pieces(&[

@@ -232,22 +232,11 @@ mod tests {
 
     /// Text made of `words`, spacing and other characters.
     fn pieces(words: &'static [&'static str]) -> impl Strategy<Value = String> {
-        prop::collection::vec(
-            prop_oneof![
-                4 => prop::sample::select(words).prop_map(str::to_string),
-                2 => "[a-z@#. \t\n]{1,4}",
-                1 => "\\PC",
-            ],
-            0..14,
-        )
-        .prop_map(|pieces| pieces.concat())
+        crate::test_text::soup(words, "[a-z@#. \t\n]{1,4}", 14)
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            failure_persistence: None,
-            ..ProptestConfig::with_cases(8192)
-        })]
+        #![proptest_config(crate::test_text::config())]
 
         #[test]
         fn finds_the_legacy_lines_the_reference_finds(text in pieces(&[
