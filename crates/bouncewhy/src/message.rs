@@ -549,15 +549,19 @@ pub fn html_to_text(html: &str) -> String {
 }
 
 /// `text.to_ascii_lowercase().starts_with(lower_prefix)`, without the copy.
-fn starts_with_ignore_ascii_case(text: &[u8], lower_prefix: &[u8]) -> bool {
+pub(crate) fn starts_with_ignore_ascii_case(text: &[u8], lower_prefix: &[u8]) -> bool {
     text.get(..lower_prefix.len())
         .is_some_and(|start| start.eq_ignore_ascii_case(lower_prefix))
 }
 
-/// Where `text.to_ascii_lowercase()` first contains `lower_needle` (which
-/// starts with `<`), without the copy.
-fn find_ignore_ascii_case(text: &[u8], lower_needle: &[u8]) -> Option<usize> {
-    memchr::memchr_iter(lower_needle[0], text)
+/// Where `text.to_ascii_lowercase()` first contains `lower_needle`, without
+/// the copy: each place where the needle's first byte stands, in either
+/// case, is compared.
+pub(crate) fn find_ignore_ascii_case(text: &[u8], lower_needle: &[u8]) -> Option<usize> {
+    let Some(&first) = lower_needle.first() else {
+        return Some(0);
+    };
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), text)
         .find(|&at| starts_with_ignore_ascii_case(&text[at..], lower_needle))
 }
 

@@ -132,15 +132,7 @@ pub(crate) use find_literal;
 /// Whether `haystack` contains `needle` (given in lower case) in any ASCII
 /// case, without a lower-cased copy of `haystack`.
 pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
-    let (hay, needle) = (haystack.as_bytes(), needle.as_bytes());
-    let Some(&first) = needle.first() else {
-        return true;
-    };
-    memchr::memchr2_iter(first, first.to_ascii_uppercase(), hay).any(|at| {
-        hay[at..]
-            .get(..needle.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
-    })
+    crate::message::find_ignore_ascii_case(haystack.as_bytes(), needle.as_bytes()).is_some()
 }
 
 /// The first `max` characters of `text` (all of it when shorter), without copying.

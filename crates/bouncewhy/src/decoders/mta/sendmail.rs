@@ -327,8 +327,7 @@ static DECIMAL_DIGITS: LazyLock<Vec<(char, char)>> = LazyLock::new(|| {
 
 /// `text` without `prefix` (ASCII, lower case) when it starts with it in any ASCII case.
 fn strip_prefix_ignore_ascii_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
+    crate::message::starts_with_ignore_ascii_case(text.as_bytes(), prefix.as_bytes())
         .then(|| &text[prefix.len()..])
 }
 
