@@ -96,11 +96,12 @@ impl PhraseSearcher {
             prefixes: AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
                 .prefilter(false)
-                // The automaton as first built: it searches these short
-                // texts as fast as the compacted (contiguous) form it is
-                // otherwise turned into, and compacting was a sixth of
-                // its build.
-                .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+                // The compacted (contiguous) form: about a sixth more to
+                // build than the form it is made from, but its states sit
+                // together in memory, and over many messages the search
+                // stalls less on cache misses (decoding ran about 5% faster).
+                // A DFA searched no faster overall and took 3x the start.
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
                 .build(&prefixes)?,
             prefix_strings,
             sharing,
