@@ -14,11 +14,11 @@
 #   - `bouncewhy explain "<one line>"` (hyperfine median);
 #   - the library's one-line explanations per second on one core.
 #
-# Usage: bench/run.sh   (environment: RUNS=5 COPIES=20 BIG_MB=1024 BIG_RUNS=3)
+# Usage: bench/run.sh   (environment: RUNS=9 COPIES=20 BIG_MB=1024 BIG_RUNS=3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-9}
 COPIES=${COPIES:-20}
 BIG_MB=${BIG_MB:-1024}
 BIG_RUNS=${BIG_RUNS:-3}
