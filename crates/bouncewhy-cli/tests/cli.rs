@@ -265,3 +265,31 @@ fn pack_check_names_the_file_and_the_rule() {
         "{report}"
     );
 }
+
+#[test]
+fn pack_check_hints_at_unicode_word_boundaries_without_failing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pack = |boundary: &str| {
+        format!("[pack]\nname = \"acme\"\nkind = \"provider\"\n\n[[rule]]\nid = \"acme.q43\"\nregex = ['{boundary}ACME-Q43{boundary}']\nreason = \"mailboxfull\"\nexamples = [\"452 4.2.2 ACME-Q43 storage exhausted\"]\n")
+    };
+    let unicode = dir.path().join("unicode.toml");
+    std::fs::write(&unicode, pack(r"\b")).expect("write");
+    let ascii = dir.path().join("ascii.toml");
+    std::fs::write(&ascii, pack(r"(?-u:\b)")).expect("write");
+
+    let hinted = bouncewhy(&["pack", "check", &unicode.to_string_lossy()], b"");
+    let report = String::from_utf8_lossy(&hinted.stdout);
+    assert!(hinted.status.success(), "{report}");
+    assert!(
+        report.contains("every example matches")
+            && report.contains("acme.q43: hint:")
+            && report.contains(r"(?-u:\b)"),
+        "{report}"
+    );
+    let quiet = bouncewhy(&["pack", "check", &ascii.to_string_lossy()], b"");
+    let report = String::from_utf8_lossy(&quiet.stdout);
+    assert!(
+        quiet.status.success() && !report.contains("hint"),
+        "{report}"
+    );
+}

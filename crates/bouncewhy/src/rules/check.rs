@@ -2,6 +2,7 @@
 //! decided by its own rule.
 
 use super::compile::CompiledRule;
+use super::regexes::has_unicode_word_boundary;
 use super::PackKind;
 use crate::Engine;
 
@@ -50,4 +51,30 @@ pub fn examples(engine: &Engine, select: impl Fn(&CompiledRule) -> bool) -> Vec<
         }
     }
     problems
+}
+
+/// Hints for the regexes of the rules `select` picks that hold a Unicode word
+/// boundary, one line per regex (`rule id: hint`): they match as written, but
+/// on texts with non-ASCII letters they run on a slower search than with
+/// `(?-u:\b)`.
+pub fn slow_regexes(engine: &Engine, select: impl Fn(&CompiledRule) -> bool) -> Vec<String> {
+    engine
+        .rules()
+        .rules()
+        .iter()
+        .filter(|rule| select(rule))
+        .flat_map(|rule| {
+            rule.spec
+                .regex
+                .iter()
+                .filter(|source| has_unicode_word_boundary(source))
+                .map(|source| {
+                    format!(
+                        "{}: hint: regex `{source}` has a Unicode \\b; (?-u:\\b) differs only next \
+                         to non-ASCII letters and keeps the search fast on non-ASCII text",
+                        rule.spec.id
+                    )
+                })
+        })
+        .collect()
 }
