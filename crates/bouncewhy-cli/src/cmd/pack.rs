@@ -1,7 +1,8 @@
 //! `bouncewhy pack check`: validate user packs and prove their examples.
 
 use super::CliError;
-use bouncewhy::rules::PackKind;
+use bouncewhy::rules::compile::CompiledRule;
+use bouncewhy::rules::{check, PackKind};
 use bouncewhy::Engine;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,13 +30,13 @@ pub fn check(files: &[PathBuf]) -> Result<ExitCode, CliError> {
                 continue;
             }
         };
-        let failures =
-            bouncewhy::rules::check::examples(&engine, |rule| rule.tier == PackKind::User);
+        let from_this_pack = |rule: &CompiledRule| rule.tier == PackKind::User;
+        let failures = check::examples(&engine, from_this_pack);
         let rules = engine
             .rules()
             .rules()
             .iter()
-            .filter(|r| r.tier == PackKind::User)
+            .filter(|r| from_this_pack(r))
             .count();
         for failure in &failures {
             println!("{name}: {failure}");
@@ -44,9 +45,7 @@ pub fn check(files: &[PathBuf]) -> Result<ExitCode, CliError> {
         if failures.is_empty() {
             println!("{name}: ok, {rules} rules, every example matches its rule");
         }
-        for hint in
-            bouncewhy::rules::check::slow_regexes(&engine, |rule| rule.tier == PackKind::User)
-        {
+        for hint in check::slow_regexes(&engine, from_this_pack) {
             println!("{name}: {hint}");
         }
     }
