@@ -153,6 +153,46 @@ fn an_mbox_of_1000_messages_with_100_broken_gives_900_results_and_100_errors() {
     assert!(stderr.contains("bounces.mbox#1000: "), "{stderr}");
 }
 
+/// The workers decode chunks in any order, but stdout and the error lines
+/// come out as one thread writes them.
+#[test]
+fn any_number_of_threads_writes_what_one_thread_writes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut mbox = Vec::new();
+    for index in 0..700 {
+        mbox.extend_from_slice(b"From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n");
+        if index % 7 == 3 {
+            mbox.extend_from_slice(&broken(index));
+        } else {
+            mbox.extend_from_slice(dsn(&good_recipient(index)).as_bytes());
+        }
+        mbox.extend_from_slice(b"\n\n");
+    }
+    let path = dir.path().join("mixed.mbox");
+    std::fs::write(&path, &mbox).expect("write");
+    let run = |threads: &str| {
+        bouncewhy()
+            .args(["decode", "--format", "jsonl", "--threads", threads])
+            .args(["--max-message-bytes", &MAX_MESSAGE.to_string()])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .output()
+            .expect("bouncewhy runs")
+    };
+    let one = run("1");
+    assert_eq!(recipients(&one).len(), 600);
+    for threads in ["2", "5"] {
+        let many = run(threads);
+        assert!(many.stdout == one.stdout, "stdout with {threads} threads");
+        assert_eq!(
+            String::from_utf8_lossy(&many.stderr),
+            String::from_utf8_lossy(&one.stderr),
+            "stderr with {threads} threads"
+        );
+        assert_eq!(many.status.code(), Some(1));
+    }
+}
+
 #[test]
 fn results_are_flushed_while_a_later_input_is_still_blocked() {
     flushed_while_blocked("2");

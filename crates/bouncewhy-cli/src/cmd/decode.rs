@@ -1,21 +1,24 @@
 //! `bouncewhy decode`: many messages in, one record per recipient out, in input
 //! order. With one thread, everything runs on the calling thread; with more,
-//! a reader thread, the worker pool and the writer overlap.
+//! each worker reads, decodes and renders a chunk of messages, and whichever
+//! worker completes the oldest pending chunk writes the chunks that are due.
 
 use super::{engine, language, CliError};
 use crate::args::{DecodeArgs, Format, GlobalArgs};
 use crate::inputs::{self, Source};
 use crate::output;
 use bouncewhy::{Diagnosis, Engine, Explanation};
-use rayon::prelude::*;
-use std::collections::VecDeque;
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
 
-/// Messages decoded together; output is written after each batch, in order.
-const BATCH: usize = 256;
+/// Messages a worker takes from the input at a time.
+const CHUNK: usize = 64;
+
+/// Chunks taken but not yet written, at most.
+const CHUNKS_AHEAD: usize = 8;
 
 /// The outcome for one message, its records already rendered in the output
 /// format (so that the workers, not the writer, pay for formatting).
@@ -42,74 +45,53 @@ pub fn run(global: &GlobalArgs, args: &DecodeArgs) -> Result<ExitCode, CliError>
         Some(threads) if threads > 0 => threads,
         _ => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
     };
-    std::thread::scope(|scope| {
-        // With several threads the reader starts first: it lists and reads
-        // the first batches while the engine is being built.
-        let batches = (threads > 1).then(|| {
-            let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Source>>(2);
-            scope.spawn(move || read_batches(args, &sender));
-            batches
-        });
-        let limits = bouncewhy::Limits {
-            max_message_bytes: args.max_message_bytes,
-            max_decompressed_bytes: args.max_decompressed_bytes,
-            max_parts: args.max_parts,
-            max_depth: args.max_depth,
-            max_headers: args.max_headers,
-            ..bouncewhy::Limits::default()
-        };
-        let engine = engine(global)?.with_limits(limits);
-        let lang = language(global, &engine);
-        let stdout = std::io::stdout();
-        let format = args.format.unwrap_or(if stdout.is_terminal() {
-            Format::Text
-        } else {
-            Format::Jsonl
-        });
-        let color = format == Format::Text
-            && stdout.is_terminal()
-            && std::env::var_os("NO_COLOR").is_none();
-        let job = Job {
-            engine: &engine,
-            lang: lang.as_str(),
-            printer: Printer { format, color },
-            all: args.all,
-        };
-        let mut writer = Writer {
-            out: std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
-            format,
-            first_json: true,
-            counts: Counts::default(),
-        };
-        writer.start()?;
-        match batches {
-            None => decode_in_order(args, &job, &mut writer)?,
-            Some(batches) => decode_in_parallel(&batches, threads, &job, &mut writer)?,
-        }
-        writer.finish()?;
-        let counts = &writer.counts;
-        eprintln!(
-            "bouncewhy: {} messages: {} bounces ({} recipients), {} not bounces, {} failed",
-            counts.messages, counts.bounces, counts.recipients, counts.not_bounces, counts.failed
-        );
-        Ok(if counts.failed > 0 {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        })
-    })
-}
-
-/// Reads the input in batches of [`BATCH`] messages, until the input ends or
-/// the receiving side is gone.
-fn read_batches(args: &DecodeArgs, sender: &std::sync::mpsc::SyncSender<Vec<Source>>) {
-    let mut sources = sources(args);
-    loop {
-        let batch: Vec<Source> = sources.by_ref().take(BATCH).collect();
-        if batch.is_empty() || sender.send(batch).is_err() {
-            break;
-        }
+    let limits = bouncewhy::Limits {
+        max_message_bytes: args.max_message_bytes,
+        max_decompressed_bytes: args.max_decompressed_bytes,
+        max_parts: args.max_parts,
+        max_depth: args.max_depth,
+        max_headers: args.max_headers,
+        ..bouncewhy::Limits::default()
+    };
+    let engine = engine(global)?.with_limits(limits);
+    let lang = language(global, &engine);
+    let stdout = std::io::stdout();
+    let format = args.format.unwrap_or(if stdout.is_terminal() {
+        Format::Text
+    } else {
+        Format::Jsonl
+    });
+    let color =
+        format == Format::Text && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let job = Job {
+        engine: &engine,
+        lang: lang.as_str(),
+        printer: Printer { format, color },
+        all: args.all,
+    };
+    let mut writer = Writer {
+        out: std::io::BufWriter::with_capacity(1 << 16, stdout),
+        format,
+        first_json: true,
+        counts: Counts::default(),
+    };
+    writer.start()?;
+    if threads > 1 {
+        decode_in_parallel(args, threads, &job, &mut writer)?;
+    } else {
+        decode_in_order(args, &job, &mut writer)?;
     }
+    writer.finish()?;
+    let counts = &writer.counts;
+    eprintln!(
+        "bouncewhy: {} messages: {} bounces ({} recipients), {} not bounces, {} failed",
+        counts.messages, counts.bounces, counts.recipients, counts.not_bounces, counts.failed
+    );
+    Ok(if counts.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Every message behind the command line's paths, in input order, read lazily.
@@ -152,7 +134,7 @@ fn decode_in_order(
         }
         for source in file_sources(args, file) {
             let outcome = job.decode(&source);
-            writer.write(&source, outcome)?;
+            writer.write(&source.name, outcome)?;
             if may_wait {
                 writer.out.flush()?;
             }
@@ -161,65 +143,173 @@ fn decode_in_order(
     Ok(())
 }
 
-/// Decodes the reader's batches on `threads` workers: the pool decodes and
-/// renders one batch while this thread writes the one before it, in input order.
-fn decode_in_parallel(
-    batches: &Receiver<Vec<Source>>,
+/// Decodes on `threads` workers (this thread is one of them), in input order.
+/// A worker takes the next [`CHUNK`] messages from the shared input, reading
+/// them itself so that it decodes bytes still in its own cache; once they are
+/// decoded and rendered, it writes them if every chunk before is written, and
+/// otherwise leaves them for the worker that writes the chunk before. A worker
+/// takes no chunk more than [`CHUNKS_AHEAD`] chunks past the next one to
+/// write, which bounds memory however long the input is.
+fn decode_in_parallel<W: Write + Send>(
+    args: &DecodeArgs,
     threads: usize,
     job: &Job<'_>,
-    writer: &mut Writer<impl Write>,
+    writer: &mut Writer<W>,
 ) -> Result<(), CliError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| CliError::new(format!("cannot start worker threads: {e}")))?;
-    pool.in_place_scope(|decoding| -> Result<(), CliError> {
-        type Decoded = (Vec<Source>, Vec<Outcome>);
-        let mut in_flight: VecDeque<Receiver<Decoded>> = VecDeque::new();
-        let mut write = |(batch, outcomes): Decoded| -> Result<(), CliError> {
-            for (source, outcome) in batch.iter().zip(outcomes) {
-                writer.write(source, outcome)?;
-            }
-            writer.out.flush()?;
-            Ok(())
-        };
-        let stopped = || CliError::new("a decoding worker stopped");
+    let shared = Shared {
+        input: Mutex::new(Input {
+            sources: Box::new(sources(args)),
+            taken: 0,
+        }),
+        output: Mutex::new(Output {
+            writer,
+            written: 0,
+            waiting: BTreeMap::new(),
+            error: None,
+        }),
+        progress: Condvar::new(),
+        stop: AtomicBool::new(false),
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(|| shared.work(job));
+        }
+        shared.work(job);
+    });
+    let output = shared
+        .output
+        .into_inner()
+        .map_err(|_| CliError::new("a decoding worker stopped"))?;
+    match output.error {
+        Some(error) => Err(error),
+        None if shared.stop.into_inner() => Err(CliError::new("a decoding worker stopped")),
+        None => Ok(()),
+    }
+}
+
+/// What the workers of [`decode_in_parallel`] share.
+struct Shared<'a, 'w, W: Write> {
+    input: Mutex<Input<'a>>,
+    output: Mutex<Output<'w, W>>,
+    /// Signalled whenever chunks are written or the workers must stop.
+    progress: Condvar,
+    /// Set when writing failed or a worker panicked: the others stop too.
+    stop: AtomicBool,
+}
+
+/// The messages not yet taken, and how many chunks were taken.
+struct Input<'a> {
+    sources: Box<dyn Iterator<Item = Source> + Send + 'a>,
+    taken: usize,
+}
+
+/// Decoded chunks waiting for their turn, and the writer they go to.
+struct Output<'w, W: Write> {
+    writer: &'w mut Writer<W>,
+    /// Chunks written so far: the next one to write has this index.
+    written: usize,
+    waiting: BTreeMap<usize, Vec<(String, Outcome)>>,
+    error: Option<CliError>,
+}
+
+impl<W: Write> Shared<'_, '_, W> {
+    /// One worker: takes, decodes and writes chunks until the input ends or
+    /// the workers must stop.
+    fn work(&self, job: &Job<'_>) {
+        let _stop_on_panic = StopOnPanic(self);
+        while let Some((index, chunk)) = self.take() {
+            // The message bytes are freed here, by the thread that read them;
+            // only the names wait with the records.
+            let decoded: Vec<(String, Outcome)> = chunk
+                .into_iter()
+                .map(|source| {
+                    let outcome = job.decode(&source);
+                    (source.name, outcome)
+                })
+                .collect();
+            self.put(index, decoded);
+        }
+    }
+
+    /// The next chunk and its index, once it is no more than
+    /// [`CHUNKS_AHEAD`] chunks ahead of the writing.
+    fn take(&self) -> Option<(usize, Vec<Source>)> {
+        let mut output = self.output.lock().ok()?;
         loop {
-            // Wait briefly for the next batch, so that a finished one is
-            // written (and flushed) even while the reader is blocked.
-            match batches.recv_timeout(Duration::from_millis(20)) {
-                Ok(batch) => {
-                    let (done, decoded) = std::sync::mpsc::channel();
-                    decoding.spawn(move |_| {
-                        let outcomes: Vec<Outcome> =
-                            batch.par_iter().map(|source| job.decode(source)).collect();
-                        let _ = done.send((batch, outcomes));
-                    });
-                    in_flight.push_back(decoded);
-                    while in_flight.len() > 1 {
-                        let front = in_flight.pop_front().ok_or_else(stopped)?;
-                        write(front.recv().map_err(|_| stopped())?)?;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    let ready = match in_flight.front().map(Receiver::try_recv) {
-                        Some(Ok(decoded)) => Some(decoded),
-                        Some(Err(TryRecvError::Disconnected)) => return Err(stopped()),
-                        Some(Err(TryRecvError::Empty)) | None => None,
-                    };
-                    if let Some(decoded) = ready {
-                        in_flight.pop_front();
-                        write(decoded)?;
-                    }
-                }
-                Err(RecvTimeoutError::Disconnected) => break,
+            if self.stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            let taken = self.input.lock().ok()?.taken;
+            if taken < output.written + CHUNKS_AHEAD {
+                break;
+            }
+            output = self.progress.wait(output).ok()?;
+        }
+        drop(output);
+        let mut input = self.input.lock().ok()?;
+        let chunk: Vec<Source> = input.sources.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            return None;
+        }
+        input.taken += 1;
+        Some((input.taken - 1, chunk))
+    }
+
+    /// Hands in a decoded chunk, and writes every chunk whose turn has come.
+    fn put(&self, index: usize, decoded: Vec<(String, Outcome)>) {
+        let Ok(mut output) = self.output.lock() else {
+            return;
+        };
+        output.waiting.insert(index, decoded);
+        let first = output.written;
+        loop {
+            let next = output.written;
+            let Some(decoded) = output.waiting.remove(&next) else {
+                break;
+            };
+            output.written += 1;
+            if output.error.is_some() {
+                continue;
+            }
+            if let Err(error) = output.write(decoded) {
+                output.error = Some(error);
+                self.stop.store(true, Ordering::Relaxed);
             }
         }
-        while let Some(front) = in_flight.pop_front() {
-            write(front.recv().map_err(|_| stopped())?)?;
+        if output.written > first {
+            if output.error.is_none() {
+                if let Err(error) = output.writer.out.flush() {
+                    output.error = Some(error.into());
+                    self.stop.store(true, Ordering::Relaxed);
+                }
+            }
+            self.progress.notify_all();
+        }
+    }
+}
+
+impl<W: Write> Output<'_, W> {
+    fn write(&mut self, decoded: Vec<(String, Outcome)>) -> Result<(), CliError> {
+        for (name, outcome) in decoded {
+            self.writer.write(&name, outcome)?;
         }
         Ok(())
-    })
+    }
+}
+
+/// Stops the other workers when a worker unwinds, so that none waits for a
+/// chunk that will never come.
+struct StopOnPanic<'s, 'a, 'w, W: Write>(&'s Shared<'a, 'w, W>);
+
+impl<W: Write> Drop for StopOnPanic<'_, '_, '_, W> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            // Under the lock, so that no worker is between its check and its wait.
+            let _output = self.0.output.lock();
+            self.0.stop.store(true, Ordering::Relaxed);
+            self.0.progress.notify_all();
+        }
+    }
 }
 
 impl Job<'_> {
@@ -284,16 +374,16 @@ impl<W: Write> Writer<W> {
         }
     }
 
-    fn write(&mut self, source: &Source, outcome: Outcome) -> Result<(), CliError> {
+    fn write(&mut self, name: &str, outcome: Outcome) -> Result<(), CliError> {
         self.counts.messages += 1;
         match outcome {
             Outcome::Failed(error) => {
                 self.counts.failed += 1;
                 self.out.flush()?;
-                if source.name.is_empty() {
+                if name.is_empty() {
                     eprintln!("bouncewhy: {error}");
                 } else {
-                    eprintln!("bouncewhy: {}: {error}", source.name);
+                    eprintln!("bouncewhy: {name}: {error}");
                 }
             }
             Outcome::NotBounce(record) => {
