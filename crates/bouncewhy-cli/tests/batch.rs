@@ -198,6 +198,13 @@ fn results_are_flushed_while_a_later_input_is_still_blocked() {
     flushed_while_blocked("2");
 }
 
+/// With three workers, one blocked on the FIFO must not keep the other two
+/// from writing what they decoded.
+#[test]
+fn three_threads_write_while_one_waits_on_a_fifo() {
+    flushed_while_blocked("3");
+}
+
 #[test]
 fn one_thread_flushes_its_results_before_waiting_on_a_fifo() {
     flushed_while_blocked("1");

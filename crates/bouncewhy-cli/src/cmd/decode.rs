@@ -11,7 +11,7 @@ use bouncewhy::{Diagnosis, Engine, Explanation};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
 /// Messages a worker takes from the input at a time.
@@ -157,10 +157,8 @@ fn decode_in_parallel<W: Write + Send>(
     writer: &mut Writer<W>,
 ) -> Result<(), CliError> {
     let shared = Shared {
-        input: Mutex::new(Input {
-            sources: Box::new(sources(args)),
-            taken: 0,
-        }),
+        input: Mutex::new(Box::new(sources(args))),
+        taken: AtomicUsize::new(0),
         output: Mutex::new(Output {
             writer,
             written: 0,
@@ -189,18 +187,16 @@ fn decode_in_parallel<W: Write + Send>(
 
 /// What the workers of [`decode_in_parallel`] share.
 struct Shared<'a, 'w, W: Write> {
-    input: Mutex<Input<'a>>,
+    /// The messages not yet taken.
+    input: Mutex<Box<dyn Iterator<Item = Source> + Send + 'a>>,
+    /// Chunks taken so far (counted under the `input` lock, so that the
+    /// indexes follow the input order).
+    taken: AtomicUsize,
     output: Mutex<Output<'w, W>>,
     /// Signalled whenever chunks are written or the workers must stop.
     progress: Condvar,
     /// Set when writing failed or a worker panicked: the others stop too.
     stop: AtomicBool,
-}
-
-/// The messages not yet taken, and how many chunks were taken.
-struct Input<'a> {
-    sources: Box<dyn Iterator<Item = Source> + Send + 'a>,
-    taken: usize,
 }
 
 /// Decoded chunks waiting for their turn, and the writer they go to.
@@ -233,26 +229,25 @@ impl<W: Write> Shared<'_, '_, W> {
 
     /// The next chunk and its index, once it is no more than
     /// [`CHUNKS_AHEAD`] chunks ahead of the writing.
+    /// No lock is held while waiting for another: a worker reading a slow
+    /// input (a FIFO, say) never keeps the others from writing.
     fn take(&self) -> Option<(usize, Vec<Source>)> {
         let mut output = self.output.lock().ok()?;
-        loop {
-            if self.stop.load(Ordering::Relaxed) {
-                return None;
-            }
-            let taken = self.input.lock().ok()?.taken;
-            if taken < output.written + CHUNKS_AHEAD {
-                break;
-            }
+        while self.taken.load(Ordering::Relaxed) >= output.written + CHUNKS_AHEAD
+            && !self.stop.load(Ordering::Relaxed)
+        {
             output = self.progress.wait(output).ok()?;
         }
         drop(output);
+        if self.stop.load(Ordering::Relaxed) {
+            return None;
+        }
         let mut input = self.input.lock().ok()?;
-        let chunk: Vec<Source> = input.sources.by_ref().take(CHUNK).collect();
+        let chunk: Vec<Source> = input.by_ref().take(CHUNK).collect();
         if chunk.is_empty() {
             return None;
         }
-        input.taken += 1;
-        Some((input.taken - 1, chunk))
+        Some((self.taken.fetch_add(1, Ordering::Relaxed), chunk))
     }
 
     /// Hands in a decoded chunk, and writes every chunk whose turn has come.
