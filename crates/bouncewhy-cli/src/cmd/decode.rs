@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 /// Messages a worker takes from the input at a time.
 const CHUNK: usize = 64;
@@ -174,15 +174,13 @@ fn decode_in_parallel<W: Write + Send>(
         }
         shared.work(job);
     });
+    // A worker's panic goes on from the scope, so here no lock is poisoned,
+    // and the workers stopped early only for a writing error.
     let output = shared
         .output
         .into_inner()
-        .map_err(|_| CliError::new("a decoding worker stopped"))?;
-    match output.error {
-        Some(error) => Err(error),
-        None if shared.stop.into_inner() => Err(CliError::new("a decoding worker stopped")),
-        None => Ok(()),
-    }
+        .unwrap_or_else(PoisonError::into_inner);
+    output.error.map_or(Ok(()), Err)
 }
 
 /// What the workers of [`decode_in_parallel`] share.
@@ -263,20 +261,16 @@ impl<W: Write> Shared<'_, '_, W> {
                 break;
             };
             output.written += 1;
-            if output.error.is_some() {
-                continue;
-            }
-            if let Err(error) = output.write(decoded) {
-                output.error = Some(error);
-                self.stop.store(true, Ordering::Relaxed);
+            if output.error.is_none() {
+                output.error = output.write(decoded).err();
             }
         }
         if output.written > first {
             if output.error.is_none() {
-                if let Err(error) = output.writer.out.flush() {
-                    output.error = Some(error.into());
-                    self.stop.store(true, Ordering::Relaxed);
-                }
+                output.error = output.writer.out.flush().err().map(CliError::from);
+            }
+            if output.error.is_some() {
+                self.stop.store(true, Ordering::Relaxed);
             }
             self.progress.notify_all();
         }

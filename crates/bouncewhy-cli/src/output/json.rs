@@ -13,7 +13,7 @@ use std::io::{self, Write};
 pub fn write_line(out: &mut impl Write, d: &Diagnosis) -> io::Result<()> {
     let mut record = Record { out, first: true };
     record.text("source", d.source.as_deref())?;
-    record.raw("is_bounce", boolean(d.is_bounce))?;
+    record.flag("is_bounce", d.is_bounce)?;
     record.text("recipient", d.recipient.as_deref())?;
     record.text("original_recipient", d.original_recipient.as_deref())?;
     record.text("sender", d.sender.as_deref())?;
@@ -25,16 +25,14 @@ pub fn write_line(out: &mut impl Write, d: &Diagnosis) -> io::Result<()> {
     record.text("smtp_command", d.smtp_command.as_deref())?;
     record.text("diagnostic", d.diagnostic.as_deref())?;
     record.text("reason", Some(d.reason.as_str()))?;
-    record.raw("permanent", boolean(d.permanent))?;
-    record.raw("hard_bounce", boolean(d.hard_bounce))?;
+    record.flag("permanent", d.permanent)?;
+    record.flag("hard_bounce", d.hard_bounce)?;
     record.text("category", Some(d.category.as_str()))?;
     record.text("who_acts", Some(d.who_acts.as_str()))?;
     record.text("retry", Some(d.retry.as_str()))?;
-    record.key("retry_after_s")?;
-    match d.retry_after_s {
-        Some(seconds) => write!(record.out, "{seconds}")?,
-        None => record.out.write_all(b"null")?,
-    }
+    record.nullable("retry_after_s", d.retry_after_s, |out, seconds| {
+        write!(out, "{seconds}")
+    })?;
     record.text("provider", d.provider.as_deref())?;
     record.text("provider_code", d.provider_code.as_deref())?;
     record.text("feedback_type", d.feedback_type.as_deref())?;
@@ -44,11 +42,7 @@ pub fn write_line(out: &mut impl Write, d: &Diagnosis) -> io::Result<()> {
     record.text("message_id", d.message_id.as_deref())?;
     record.key("explanation")?;
     explanation(record.out, &d.explanation)?;
-    record.key("evidence")?;
-    match &d.evidence {
-        Some(found) => evidence(record.out, found)?,
-        None => record.out.write_all(b"null")?,
-    }
+    record.nullable("evidence", d.evidence.as_ref(), evidence)?;
     out.write_all(b"}\n")
 }
 
@@ -69,11 +63,9 @@ fn evidence(out: &mut impl Write, e: &Evidence) -> io::Result<()> {
     record.text("rule", Some(&e.rule))?;
     record.text("pack", Some(&e.pack))?;
     record.text("matched", e.matched.as_deref())?;
-    record.key("span")?;
-    match e.span {
-        Some([start, end]) => write!(record.out, "[{start},{end}]")?,
-        None => record.out.write_all(b"null")?,
-    }
+    record.nullable("span", e.span, |out, [start, end]| {
+        write!(out, "[{start},{end}]")
+    })?;
     out.write_all(b"}")
 }
 
@@ -92,25 +84,27 @@ impl<W: Write> Record<'_, W> {
         self.out.write_all(b"\":")
     }
 
-    fn raw(&mut self, key: &str, value: &str) -> io::Result<()> {
+    fn flag(&mut self, key: &str, value: bool) -> io::Result<()> {
         self.key(key)?;
-        self.out.write_all(value.as_bytes())
+        self.out.write_all(if value { b"true" } else { b"false" })
     }
 
     fn text(&mut self, key: &str, value: Option<&str>) -> io::Result<()> {
+        self.nullable(key, value, |out, value| string(out, value))
+    }
+
+    /// `key`: the value as `write` puts it, or `null`.
+    fn nullable<T>(
+        &mut self,
+        key: &str,
+        value: Option<T>,
+        write: impl FnOnce(&mut W, T) -> io::Result<()>,
+    ) -> io::Result<()> {
         self.key(key)?;
         match value {
-            Some(value) => string(self.out, value),
+            Some(value) => write(self.out, value),
             None => self.out.write_all(b"null"),
         }
-    }
-}
-
-fn boolean(value: bool) -> &'static str {
-    if value {
-        "true"
-    } else {
-        "false"
     }
 }
 
@@ -130,8 +124,7 @@ fn string(out: &mut impl Write, text: &str) -> io::Result<()> {
     let bytes = text.as_bytes();
     out.write_all(b"\"")?;
     let mut written = 0;
-    let mut at = 0;
-    while let Some(found) = next_to_escape(bytes, at) {
+    while let Some(found) = next_to_escape(bytes, written) {
         out.write_all(&bytes[written..found])?;
         let byte = bytes[found];
         match byte {
@@ -156,7 +149,6 @@ fn string(out: &mut impl Write, text: &str) -> io::Result<()> {
             }
         }
         written = found + 1;
-        at = found + 1;
     }
     out.write_all(&bytes[written..])?;
     out.write_all(b"\"")
