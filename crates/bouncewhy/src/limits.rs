@@ -3,9 +3,10 @@
 //!
 //! Each limit either gives a clear per-message error or cuts the work short
 //! (best effort), as documented on the field. Every matcher in the crate is
-//! linear-time (Aho-Corasick and the `regex` crate; no backtracking), so a long
-//! line costs time in proportion to its length and no more; a line is bounded
-//! by the message limit (`decode`) or by the text limit (`explain`).
+//! linear-time (hand-written scanners, the rules' phrase search, Aho-Corasick
+//! and the `regex` crate; no backtracking), so a long line costs time in
+//! proportion to its length and no more; a line is bounded by the message
+//! limit (`decode`) or by the text limit (`explain`).
 
 use crate::Error;
 use aho_corasick::{packed, AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};

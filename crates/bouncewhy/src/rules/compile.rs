@@ -179,10 +179,7 @@ impl RuleSet {
             .iter()
             .map(|pattern| pattern.as_bytes())
             .chain(regexes.literals().iter().map(Vec::as_slice));
-        let literals = PhraseSearcher::new(searched).map_err(|e| Error::Rule {
-            origin: "literal patterns".into(),
-            message: e.to_string(),
-        })?;
+        let literals = PhraseSearcher::new(searched);
         Ok(RuleSet {
             rules,
             literals,
