@@ -13,7 +13,8 @@
 //!   that starts the text there is a prefix of that one, so it is on that
 //!   string's chain of prefixes (each string links to the longest other
 //!   string that is its prefix), as long as the bytes they share;
-//! - the few shorter strings are compared where their first byte occurs.
+//! - the few shorter strings are compared, as masked heads, where their
+//!   first byte occurs.
 //!
 //! The work at a position is bounded by the strings' lengths and number, so
 //! a search is linear in the text. Occurrences come in no useful order
@@ -49,6 +50,9 @@ pub struct PhraseSearcher {
     parent: Vec<u32>,
     /// The distinct non-empty strings shorter than [`HEAD_BYTES`], sorted.
     short: Vec<u32>,
+    /// For each string in `short`, its bytes as a head ([`head_of`], zeros
+    /// after its end) and the mask that keeps as many bytes of a head.
+    short_heads: Vec<(u32, u32)>,
     /// For each byte, the range in `short` of the strings it starts.
     short_by_first: Box<[(u16, u16); 256]>,
     /// The empty string, if it is one of the strings: it occurs everywhere.
@@ -98,6 +102,16 @@ impl PhraseSearcher {
         let (long, short): (Vec<u32>, Vec<u32>) = distinct
             .filter(|&string| !text(string).is_empty())
             .partition(|&string| text(string).len() >= HEAD_BYTES);
+        let short_heads = short
+            .iter()
+            .map(|&string| {
+                let bytes = text(string);
+                let mut head = [0u8; HEAD_BYTES];
+                head[..bytes.len()].copy_from_slice(bytes);
+                let mask = u32::MAX >> (8 * (HEAD_BYTES - bytes.len()));
+                (u32::from_le_bytes(head), mask)
+            })
+            .collect();
         let mut short_by_first = Box::new([(0u16, 0u16); 256]);
         for (position, &string) in short.iter().enumerate() {
             let range = &mut short_by_first[usize::from(text(string)[0])];
@@ -153,6 +167,7 @@ impl PhraseSearcher {
             long_keys,
             parent,
             short,
+            short_heads,
             short_by_first,
             empty,
             string_bytes,
@@ -177,34 +192,33 @@ impl PhraseSearcher {
                 report(empty, start);
             }
         }
-        // The last four bytes read, the first of them lowest: a head.
+        // The last four bytes read, the first of them lowest: the head of
+        // the position three bytes back.
         let mut head = 0u32;
         for (index, &byte) in haystack.iter().enumerate() {
-            let (first, end) = self.short_by_first[usize::from(byte)];
-            if first != end {
-                self.find_short(haystack, index, first..end, &mut report);
-            }
             head = (head >> 8) | (u32::from(byte) << 24);
+            let Some(start) = (index + 1).checked_sub(HEAD_BYTES) else {
+                continue;
+            };
+            let (first, end) = self.short_by_first[(head & 0xff) as usize];
+            for position in usize::from(first)..usize::from(end) {
+                let (short_head, mask) = self.short_heads[position];
+                if head & mask == short_head {
+                    report(self.short[position], start);
+                }
+            }
             let bit = hash(head, HEAD_BITS_HASH);
-            if self.head_bits[bit >> 6] & (1 << (bit & 63)) != 0 && index + 1 >= HEAD_BYTES {
-                self.find_long(haystack, index + 1 - HEAD_BYTES, head, &mut report);
+            if self.head_bits[bit >> 6] & (1 << (bit & 63)) != 0 {
+                self.find_long(haystack, start, head, &mut report);
             }
         }
-    }
-
-    /// Reports the strings shorter than [`HEAD_BYTES`] in `candidates` (a
-    /// range in `short`) that start `haystack` at `start`.
-    fn find_short(
-        &self,
-        haystack: &[u8],
-        start: usize,
-        candidates: Range<u16>,
-        report: &mut impl FnMut(u32, usize),
-    ) {
-        let candidates = &self.short[usize::from(candidates.start)..usize::from(candidates.end)];
-        for &string in candidates {
-            if haystack[start..].starts_with(self.string(string)) {
-                report(string, start);
+        // The last positions have no whole head: only shorter strings fit.
+        for start in haystack.len().saturating_sub(HEAD_BYTES - 1)..haystack.len() {
+            let (first, end) = self.short_by_first[usize::from(haystack[start])];
+            for &string in &self.short[usize::from(first)..usize::from(end)] {
+                if haystack[start..].starts_with(self.string(string)) {
+                    report(string, start);
+                }
             }
         }
     }
