@@ -3,16 +3,19 @@
 
 use crate::limits::Limits;
 use crate::Error;
-use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{HeaderName, Message, MessageParser, MimeHeaders, PartType};
 use std::sync::LazyLock;
 use std::sync::OnceLock;
 
-/// The MIME parser, built once: only the MIME headers are parsed; every
-/// other header is skipped (the decoders read them from the raw header
-/// block), so Received, address and date headers cost neither a parse nor a copy.
+/// The MIME parser, built once: only the headers that shape the MIME tree
+/// (type, disposition, transfer encoding) are parsed; every other header is
+/// skipped (the decoders read them from the raw header block), so Received,
+/// address, date and the other `Content-` headers cost neither a parse nor a copy.
 static MIME_PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
     MessageParser::new()
-        .with_mime_headers()
+        .header_content_type(HeaderName::ContentType)
+        .header_content_type(HeaderName::ContentDisposition)
+        .header_text(HeaderName::ContentTransferEncoding)
         .default_header_ignore()
 });
 
