@@ -156,6 +156,6 @@ awk -v one="$(rate decode-dir-1-thread)" -v all="$(rate decode-dir-all-cores)" \
   printf "single thread vs Perl sisimai:     %6.1fx\n", one / perl
   printf "all cores vs single thread (dir):  %6.2fx\n", all / one
   printf "all cores vs single thread (mbox): %6.2fx\n", mall / mone
-  printf "decode vs parse-only floor, 1 core (dir):  %4.0f%%\n", 100 * one / floor
-  printf "decode vs parse-only floor, 1 core (mbox): %4.0f%%\n", 100 * mone / mfloor
+  printf "decode vs parse-only floor, 1 core (dir):  %5.1f%%\n", 100 * one / floor
+  printf "decode vs parse-only floor, 1 core (mbox): %5.1f%%\n", 100 * mone / mfloor
 }'

@@ -4,6 +4,7 @@
 use crate::limits::Limits;
 use crate::Error;
 use mail_parser::{HeaderName, Message, MessageParser, MimeHeaders, PartType};
+use std::ops::Range;
 use std::sync::LazyLock;
 use std::sync::OnceLock;
 
@@ -34,12 +35,12 @@ pub struct Part {
 /// What decoders see of a message.
 #[derive(Debug, Clone, Default)]
 pub struct Mail {
-    /// Top-level headers, in order, as (lower-case name, unfolded value).
-    pub headers: Vec<(String, String)>,
+    /// Top-level headers, in order.
+    pub headers: Headers,
     /// Leaf parts of the bounce itself (not of the returned original), in order.
     pub parts: Vec<Part>,
     /// Headers of the returned original message (`message/rfc822` or `text/rfc822-headers`).
-    pub original_headers: Vec<(String, String)>,
+    pub original_headers: Headers,
     /// Whether the message carried a MIME structure at all.
     pub is_mime: bool,
     /// The raw bytes of the first attached message (`message/rfc822`), which
@@ -51,6 +52,60 @@ pub struct Mail {
     body_lower: String,
     /// Where the bounce's own text ends in `body`, found once for all decoders.
     error_section_end: OnceLock<usize>,
+}
+
+/// Header fields in order, as (lower-case name, unfolded value) pairs,
+/// kept in one string: a message's fields cost two allocations, not two each.
+#[derive(Debug, Clone, Default)]
+pub struct Headers {
+    /// The names and values, one after the other.
+    text: String,
+    /// Each field's name and value, as ranges in `text`.
+    fields: Vec<(Range<u32>, Range<u32>)>,
+}
+
+impl Headers {
+    /// The value of the first field with this (lower-case) name.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let (text, name) = (self.text.as_bytes(), name.as_bytes());
+        self.fields
+            .iter()
+            .find(|(field, _)| {
+                (field.end - field.start) as usize == name.len()
+                    && &text[field.start as usize..field.end as usize] == name
+            })
+            .map(|(_, value)| self.slice(value))
+    }
+
+    /// The fields in order, as (lower-case name, unfolded value).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields
+            .iter()
+            .map(|(name, value)| (self.slice(name), self.slice(value)))
+    }
+
+    /// The number of fields.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    fn slice(&self, range: &Range<u32>) -> &str {
+        &self.text[range.start as usize..range.end as usize]
+    }
+
+    /// Appends `parts` as one piece of `text`, returning its range.
+    fn push(&mut self, parts: &[&str]) -> Range<u32> {
+        let start = self.text.len() as u32;
+        for part in parts {
+            self.text.push_str(part);
+        }
+        start..self.text.len() as u32
+    }
 }
 
 impl Mail {
@@ -197,18 +252,12 @@ impl Mail {
 
     /// The first top-level header with this (lower-case) name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name)
     }
 
     /// The first header of the returned original with this (lower-case) name.
     pub fn original_header(&self, name: &str) -> Option<&str> {
-        self.original_headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.original_headers.get(name)
     }
 
     /// The Subject header, or "".
@@ -285,7 +334,7 @@ fn starts_with_header_field(raw: &[u8]) -> bool {
     name_end > 0 && after_name.take(1).eq([b':'].iter())
 }
 
-fn collect_headers(message: &Message<'_>, limits: &Limits) -> Vec<(String, String)> {
+fn collect_headers(message: &Message<'_>, limits: &Limits) -> Headers {
     let raw = message.raw_message();
     let root = message.root_part();
     let end = (root.offset_body as usize).min(raw.len());
@@ -300,18 +349,22 @@ fn collect_headers(message: &Message<'_>, limits: &Limits) -> Vec<(String, Strin
 }
 
 /// Keeps at most `max_headers` fields, each value cut to `max_header_bytes`.
-fn bounded(mut headers: Vec<(String, String)>, limits: &Limits) -> Vec<(String, String)> {
-    headers.truncate(limits.max_headers);
-    for (_, value) in &mut headers {
-        if value.len() > limits.max_header_bytes {
-            *value = truncate_at_char(std::mem::take(value), limits.max_header_bytes);
+fn bounded(mut headers: Headers, limits: &Limits) -> Headers {
+    headers.fields.truncate(limits.max_headers);
+    for (_, value) in &mut headers.fields {
+        if (value.end - value.start) as usize > limits.max_header_bytes {
+            let mut end = value.start as usize + limits.max_header_bytes;
+            while !headers.text.is_char_boundary(end) {
+                end -= 1;
+            }
+            value.end = end as u32;
         }
     }
     headers
 }
 
 /// Parses a header block given as bytes, without a copy when it is UTF-8.
-fn parse_header_bytes(block: &[u8]) -> Vec<(String, String)> {
+fn parse_header_bytes(block: &[u8]) -> Headers {
     match std::str::from_utf8(block) {
         Ok(text) => parse_header_block(text),
         Err(_) => parse_header_block(&decode_lossy(block)),
@@ -349,10 +402,13 @@ fn nesting_depth(message: &Message<'_>, max_parts: usize) -> usize {
 
 /// Parses an RFC 5322 header block into (lower-case name, unfolded value) pairs;
 /// MIME encoded-words are decoded.
-pub fn parse_header_block(text: &str) -> Vec<(String, String)> {
-    let mut headers: Vec<(String, String)> = Vec::with_capacity((text.len() / 64).clamp(8, 64));
-    // The last header's value is built once its folded lines are all
-    // known, in a string of the exact size: its first line, then the others.
+pub fn parse_header_block(text: &str) -> Headers {
+    let mut headers = Headers {
+        text: String::with_capacity(text.len()),
+        fields: Vec::with_capacity((text.len() / 64).clamp(8, 64)),
+    };
+    // The last field's value is written once its folded lines are all
+    // known: its first line, then each further line after a space.
     let mut first_line = "";
     let mut folded_lines: Vec<&str> = Vec::new();
     let mut end = text.len();
@@ -367,11 +423,12 @@ pub fn parse_header_block(text: &str) -> Vec<(String, String)> {
         } else {
             match memchr::memchr2(b':', b' ', bytes) {
                 Some(colon) if colon > 0 && bytes[colon] == b':' => {
-                    if let Some((_, value)) = headers.last_mut() {
-                        *value = unfold(first_line, &folded_lines);
-                        folded_lines.clear();
+                    if !headers.is_empty() {
+                        end_value(&mut headers, first_line, &mut folded_lines);
                     }
-                    headers.push((lower_case_name(&line[..colon]), String::new()));
+                    let name = headers.push(&[lower_case_name(&line[..colon])]);
+                    headers.text[name.start as usize..].make_ascii_lowercase();
+                    headers.fields.push((name, 0..0));
                     first_line = trim_whitespace(&line[colon + 1..]);
                     false
                 }
@@ -385,42 +442,45 @@ pub fn parse_header_block(text: &str) -> Vec<(String, String)> {
             break;
         }
     }
-    if let Some((_, value)) = headers.last_mut() {
-        *value = unfold(first_line, &folded_lines);
+    if !headers.is_empty() {
+        end_value(&mut headers, first_line, &mut folded_lines);
     }
     if has_encoded_word(&text[..end]) {
-        for (_, value) in &mut headers {
+        for index in 0..headers.fields.len() {
+            let value = headers.slice(&headers.fields[index].1);
             if has_encoded_word(value) {
-                *value = decode_encoded_words(value);
+                let decoded = decode_encoded_words(value);
+                headers.fields[index].1 = headers.push(&[&decoded]);
             }
         }
     }
     headers
 }
 
-/// A field name, trimmed and in ASCII lower case, copied once.
-fn lower_case_name(name: &str) -> String {
-    let bytes = name.as_bytes();
-    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
-    let mut name = if plain(bytes.first()) && plain(bytes.last()) {
-        name.to_string()
-    } else {
-        trim_whitespace(name).to_string()
-    };
-    name.make_ascii_lowercase();
-    name
+/// Writes the value of the last field of `headers`: `first_line`, then each
+/// of `folded_lines` (emptied) after a space.
+fn end_value(headers: &mut Headers, first_line: &str, folded_lines: &mut Vec<&str>) {
+    let start = headers.text.len() as u32;
+    headers.text.push_str(first_line);
+    for line in folded_lines.drain(..) {
+        headers.text.push(' ');
+        headers.text.push_str(line);
+    }
+    let value = start..headers.text.len() as u32;
+    if let Some((_, last)) = headers.fields.last_mut() {
+        *last = value;
+    }
 }
 
-/// A folded value: its first line, then each further line after a space.
-fn unfold(first_line: &str, folded_lines: &[&str]) -> String {
-    let size = first_line.len() + folded_lines.iter().map(|l| l.len() + 1).sum::<usize>();
-    let mut value = String::with_capacity(size);
-    value.push_str(first_line);
-    for line in folded_lines {
-        value.push(' ');
-        value.push_str(line);
+/// A field name, trimmed (it is lower-cased where it is copied to).
+fn lower_case_name(name: &str) -> &str {
+    let bytes = name.as_bytes();
+    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
+    if plain(bytes.first()) && plain(bytes.last()) {
+        name
+    } else {
+        trim_whitespace(name)
     }
-    value
 }
 
 /// Whether `text` holds the start of an encoded-word (`=?`), found through
@@ -647,6 +707,34 @@ mod tests {
             .contains("Status: 5.1.1"));
         assert_eq!(mail.original_header("subject"), Some("Hello"));
         assert!(mail.body().contains("could not deliver"));
+    }
+
+    #[test]
+    fn header_fields_are_unfolded_lower_cased_decoded_and_bounded() {
+        let block = " stray fold\r\nX-Name: first\r\n  second \r\n\tthird\r\nSUBJECT: =?UTF-8?B?SGVsbG8=?= there\r\nNo field here\r\nTo:\r\n\r\nAfter: blank\r\n";
+        let headers = parse_header_block(block);
+        let fields: Vec<(&str, &str)> = headers.iter().collect();
+        assert_eq!(
+            fields,
+            [
+                ("x-name", "first second third"),
+                ("subject", "Hello there"),
+                ("to", "")
+            ]
+        );
+        assert_eq!(headers.get("subject"), Some("Hello there"));
+        assert_eq!(headers.get("subjec"), None);
+        let limits = Limits {
+            max_headers: 2,
+            max_header_bytes: 8,
+            ..Limits::default()
+        };
+        let bounded = bounded(
+            parse_header_block("A: \u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\r\nB: 2\r\nC: 3\r\n"),
+            &limits,
+        );
+        let fields: Vec<(&str, &str)> = bounded.iter().collect();
+        assert_eq!(fields, [("a", "\u{e9}\u{e9}\u{e9}\u{e9}"), ("b", "2")]);
     }
 
     #[test]

@@ -26,18 +26,13 @@ impl Decoder for Arf {
                 Some(&mail.body()[at..])
             })?;
         let fields = parse_header_block(report_text);
-        let get = |name: &str| {
-            fields
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.trim().to_string())
-        };
+        let get = |name: &str| fields.get(name).map(|v| v.trim().to_string());
         let feedback_type = get("feedback-type")?.to_ascii_lowercase();
         // The report's own recipient fields (several allowed) come before
         // the To of the returned original, which may name a list or nobody.
         let mut recipients: Vec<String> = fields
             .iter()
-            .filter(|(n, _)| n == "original-rcpt-to" || n == "removal-recipient")
+            .filter(|&(n, _)| n == "original-rcpt-to" || n == "removal-recipient")
             .filter_map(|(_, v)| first_address(v).map(str::to_string))
             .collect();
         recipients.dedup();

@@ -56,12 +56,9 @@ impl Decoder for Postfix {
                 .map(|p| parse_header_block(&p.text))
                 .unwrap_or_default();
             let header = |name: &str| {
-                mail.original_header(name).map(str::to_string).or_else(|| {
-                    returned
-                        .iter()
-                        .find(|(n, _)| n == name)
-                        .map(|(_, v)| v.clone())
-                })
+                mail.original_header(name)
+                    .or_else(|| returned.get(name))
+                    .map(str::to_string)
             };
             let sender =
                 header("from").and_then(|f| addresses(&f).next().map(str::to_ascii_lowercase));

@@ -73,11 +73,7 @@ impl Decoder for Gmail {
                     parse_header_block(body[at..].split_once('\n').map_or("", |(_, rest)| rest))
                 })
                 .unwrap_or_default();
-            let to = original
-                .iter()
-                .find(|(n, _)| n == "to")
-                .map(|(_, v)| v.as_str())
-                .or_else(|| mail.original_header("to"));
+            let to = original.get("to").or_else(|| mail.original_header("to"));
             if let Some(to) = to {
                 let all: Vec<&str> = addresses(to).collect();
                 if all.len() == 1 {
