@@ -173,8 +173,8 @@ impl RuleSet {
                 .map_err(|(p, error)| bad_regex(p, Some(error)))?;
         }
         // Patterns and texts are both lowered (ASCII): the same matches as an
-        // ASCII-case-insensitive search, at the same offsets, but a smaller
-        // automaton that builds and runs several times faster.
+        // ASCII-case-insensitive search, at the same offsets, with plain
+        // byte comparisons.
         let searched = literal_patterns
             .iter()
             .map(|pattern| pattern.as_bytes())

@@ -2,7 +2,7 @@
 //!
 //! Each regex is reduced (from its syntax tree, see [`super::required`]) to a
 //! set of literals one of which every match must contain. The rule set's one
-//! Aho-Corasick pass over a text also finds which of those literals occur;
+//! phrase search over a text also finds which of those literals occur;
 //! only the regexes they point to (and the few with no required literal) can
 //! match, and only those are run. A regex is compiled the first time it is
 //! run, and the literals of the built-in regexes are worked out by the build,
