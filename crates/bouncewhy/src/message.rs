@@ -84,11 +84,6 @@ impl Headers {
             .map(|(name, value)| (self.slice(name), self.slice(value)))
     }
 
-    /// The number of fields.
-    pub fn len(&self) -> usize {
-        self.fields.len()
-    }
-
     /// Whether there are no fields.
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
@@ -98,12 +93,10 @@ impl Headers {
         &self.text[range.start as usize..range.end as usize]
     }
 
-    /// Appends `parts` as one piece of `text`, returning its range.
-    fn push(&mut self, parts: &[&str]) -> Range<u32> {
+    /// Appends `piece` to `text`, returning its range there.
+    fn push(&mut self, piece: &str) -> Range<u32> {
         let start = self.text.len() as u32;
-        for part in parts {
-            self.text.push_str(part);
-        }
+        self.text.push_str(piece);
         start..self.text.len() as u32
     }
 }
@@ -353,11 +346,8 @@ fn bounded(mut headers: Headers, limits: &Limits) -> Headers {
     headers.fields.truncate(limits.max_headers);
     for (_, value) in &mut headers.fields {
         if (value.end - value.start) as usize > limits.max_header_bytes {
-            let mut end = value.start as usize + limits.max_header_bytes;
-            while !headers.text.is_char_boundary(end) {
-                end -= 1;
-            }
-            value.end = end as u32;
+            let end = value.start as usize + limits.max_header_bytes;
+            value.end = char_boundary_at_or_before(&headers.text, end) as u32;
         }
     }
     headers
@@ -426,7 +416,7 @@ pub fn parse_header_block(text: &str) -> Headers {
                     if !headers.is_empty() {
                         end_value(&mut headers, first_line, &mut folded_lines);
                     }
-                    let name = headers.push(&[lower_case_name(&line[..colon])]);
+                    let name = headers.push(field_name(&line[..colon]));
                     headers.text[name.start as usize..].make_ascii_lowercase();
                     headers.fields.push((name, 0..0));
                     first_line = trim_whitespace(&line[colon + 1..]);
@@ -450,7 +440,7 @@ pub fn parse_header_block(text: &str) -> Headers {
             let value = headers.slice(&headers.fields[index].1);
             if has_encoded_word(value) {
                 let decoded = decode_encoded_words(value);
-                headers.fields[index].1 = headers.push(&[&decoded]);
+                headers.fields[index].1 = headers.push(&decoded);
             }
         }
     }
@@ -472,8 +462,8 @@ fn end_value(headers: &mut Headers, first_line: &str, folded_lines: &mut Vec<&st
     }
 }
 
-/// A field name, trimmed (it is lower-cased where it is copied to).
-fn lower_case_name(name: &str) -> &str {
+/// A field name, trimmed (it is lower-cased once copied into the headers).
+fn field_name(name: &str) -> &str {
     let bytes = name.as_bytes();
     let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
     if plain(bytes.first()) && plain(bytes.last()) {
@@ -565,13 +555,17 @@ pub fn decode_lossy(bytes: &[u8]) -> String {
 
 fn truncate_at_char(mut text: String, limit: usize) -> String {
     if text.len() > limit {
-        let mut cut = limit;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
+        text.truncate(char_boundary_at_or_before(&text, limit));
     }
     text
+}
+
+/// The last character boundary of `text` at or before `at` (within it).
+fn char_boundary_at_or_before(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 /// A small, linear HTML-to-text conversion: drops tags, scripts and styles,

@@ -43,7 +43,8 @@ pub fn write_line(out: &mut impl Write, d: &Diagnosis) -> io::Result<()> {
     record.key("explanation")?;
     explanation(record.out, &d.explanation)?;
     record.nullable("evidence", d.evidence.as_ref(), evidence)?;
-    out.write_all(b"}\n")
+    record.end()?;
+    out.write_all(b"\n")
 }
 
 fn explanation(out: &mut impl Write, e: &Explanation) -> io::Result<()> {
@@ -55,7 +56,7 @@ fn explanation(out: &mut impl Write, e: &Explanation) -> io::Result<()> {
     strings(record.out, &e.fix)?;
     record.key("links")?;
     strings(record.out, &e.links)?;
-    out.write_all(b"}")
+    record.end()
 }
 
 fn evidence(out: &mut impl Write, e: &Evidence) -> io::Result<()> {
@@ -66,7 +67,7 @@ fn evidence(out: &mut impl Write, e: &Evidence) -> io::Result<()> {
     record.nullable("span", e.span, |out, [start, end]| {
         write!(out, "[{start},{end}]")
     })?;
-    out.write_all(b"}")
+    record.end()
 }
 
 /// An object being written: `{` goes out with its first key.
@@ -82,6 +83,11 @@ impl<W: Write> Record<'_, W> {
         self.first = false;
         self.out.write_all(key.as_bytes())?;
         self.out.write_all(b"\":")
+    }
+
+    /// Closes the object (`{}` if it has no key).
+    fn end(self) -> io::Result<()> {
+        self.out.write_all(if self.first { b"{}" } else { b"}" })
     }
 
     fn flag(&mut self, key: &str, value: bool) -> io::Result<()> {

@@ -26,8 +26,6 @@ use std::ops::Range;
 const HEAD_BYTES: usize = 4;
 /// Bits of a head's hash in the bit set of heads.
 const HEAD_BITS_HASH: u32 = 15;
-/// Bits of a head's hash in the table of heads.
-const HEAD_TABLE_HASH: u32 = 12;
 /// No string: the end of a chain of prefixes.
 const NO_STRING: u32 = u32::MAX;
 
@@ -36,9 +34,10 @@ const NO_STRING: u32 = u32::MAX;
 pub struct PhraseSearcher {
     /// One bit for each hash of the heads of the strings of [`HEAD_BYTES`] or more.
     head_bits: Box<[u64; 1 << (HEAD_BITS_HASH - 6)]>,
-    /// The heads' hash table (open addressing): a position in `heads` plus
-    /// one, or zero for none.
-    head_table: Box<[u16; 1 << HEAD_TABLE_HASH]>,
+    /// The heads' hash table (open addressing, at most a quarter full): a
+    /// position in `heads` plus one, or zero for none.
+    /// Its size is a power of two.
+    head_table: Box<[u32]>,
     /// The distinct heads, each with its strings' range in `long`.
     heads: Vec<(u32, Range<u32>)>,
     /// The distinct strings of [`HEAD_BYTES`] or more, sorted.
@@ -144,20 +143,16 @@ impl PhraseSearcher {
             }
         }
         let mut head_bits = Box::new([0u64; 1 << (HEAD_BITS_HASH - 6)]);
-        let mut head_table = Box::new([0u16; 1 << HEAD_TABLE_HASH]);
-        // More heads than half the table would make probing slow: those go
-        // to the bit set only, and are found by a binary search.
-        let tabled = heads.len().min(head_table.len() / 2);
+        let table_size = (4 * heads.len()).next_power_of_two();
+        let mut head_table = vec![0u32; table_size].into_boxed_slice();
         for (index, &(head, _)) in heads.iter().enumerate() {
             let bit = hash(head, HEAD_BITS_HASH);
             head_bits[bit >> 6] |= 1 << (bit & 63);
-            if index < tabled {
-                let mut slot = hash(head, HEAD_TABLE_HASH);
-                while head_table[slot] != 0 {
-                    slot = (slot + 1) % head_table.len();
-                }
-                head_table[slot] = index as u16 + 1;
+            let mut slot = table_slot(head, table_size - 1);
+            while head_table[slot] != 0 {
+                slot = (slot + 1) & (table_size - 1);
             }
+            head_table[slot] = index as u32 + 1;
         }
         PhraseSearcher {
             head_bits,
@@ -260,22 +255,18 @@ impl PhraseSearcher {
 
     /// The range in `long` of the strings that start with `head`.
     fn strings_with_head(&self, head: u32) -> Option<&Range<u32>> {
-        let mut slot = hash(head, HEAD_TABLE_HASH);
+        let mask = self.head_table.len() - 1;
+        let mut slot = table_slot(head, mask);
         loop {
             let (index, range) = match self.head_table[slot] {
-                0 => break,
-                index => &self.heads[usize::from(index) - 1],
+                0 => return None,
+                index => &self.heads[index as usize - 1],
             };
             if *index == head {
                 return Some(range);
             }
-            slot = (slot + 1) % self.head_table.len();
+            slot = (slot + 1) & mask;
         }
-        let tabled = self.heads.len().min(self.head_table.len() / 2);
-        self.heads[tabled..]
-            .iter()
-            .find(|(other, _)| *other == head)
-            .map(|(_, range)| range)
     }
 
     /// The bytes of distinct string `string`.
@@ -293,6 +284,11 @@ fn head_of(bytes: &[u8]) -> u32 {
 /// The top `bits` bits of a multiplicative hash of `head`.
 fn hash(head: u32, bits: u32) -> usize {
     (head.wrapping_mul(0x9E37_79B9) >> (32 - bits)) as usize
+}
+
+/// Where `head` is first looked for in a hash table of `mask + 1` slots.
+fn table_slot(head: u32, mask: usize) -> usize {
+    (u64::from(head).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
 }
 
 /// The first eight bytes of `bytes` (zeros after its end) as a big-endian
