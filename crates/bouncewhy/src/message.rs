@@ -52,6 +52,9 @@ pub struct Mail {
     body_lower: String,
     /// Where the bounce's own text ends in `body`, found once for all decoders.
     error_section_end: OnceLock<usize>,
+    /// The From header in ASCII lower case, made on the first call of
+    /// [`Mail::from_lower`] (several decoders key on the sender's domain).
+    from_lower: OnceLock<String>,
 }
 
 /// Header fields in order, as (lower-case name, unfolded value) pairs,
@@ -261,6 +264,12 @@ impl Mail {
     /// The From header, or "".
     pub fn from(&self) -> &str {
         self.header("from").unwrap_or("")
+    }
+
+    /// The From header in ASCII lower case, or "".
+    pub fn from_lower(&self) -> &str {
+        self.from_lower
+            .get_or_init(|| self.from().to_ascii_lowercase())
     }
 
     /// The first part of the given type.
@@ -539,9 +548,8 @@ fn decode_encoded_words(value: &str) -> String {
 pub fn decode_lossy(bytes: &[u8]) -> String {
     // Japanese servers put raw ISO-2022-JP (7-bit, with ESC $ B / ESC ( B
     // shifts) even into fields that name no charset, such as Diagnostic-Code.
-    if memchr::memmem::find(bytes, b"\x1b$B").is_some()
-        || memchr::memmem::find(bytes, b"\x1b$@").is_some()
-    {
+    let escaped = |shift: &[u8]| memchr::memmem::find(bytes, shift).is_some();
+    if memchr::memchr(0x1b, bytes).is_some() && (escaped(b"\x1b$B") || escaped(b"\x1b$@")) {
         let (text, _, had_errors) = encoding_rs::ISO_2022_JP.decode(bytes);
         if !had_errors {
             return text.into_owned();

@@ -74,8 +74,8 @@ impl Decoder for AutoReply {
         if !(auto_submitted || autoreply_header || subject_says || precedence_auto) {
             return None;
         }
-        let from = mail.from().to_ascii_lowercase();
-        if super::is_system_address(first_address(&from).unwrap_or(""))
+        let from = mail.from_lower();
+        if super::is_system_address(first_address(from).unwrap_or(""))
             || from.contains("mailer-daemon")
             || from.contains("postmaster")
         {

@@ -161,9 +161,9 @@ impl Decoder for PlainText {
     }
 
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
-        let from = mail.from().to_ascii_lowercase();
+        let from = mail.from_lower();
         let subject = mail.subject().to_lowercase();
-        let from_system = super::first_address(&from).is_some_and(is_system_address)
+        let from_system = super::first_address(from).is_some_and(is_system_address)
             || from.contains("mailer-daemon")
             || from.contains("mail delivery")
             || from.contains("postmaster");

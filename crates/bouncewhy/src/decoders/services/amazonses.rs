@@ -32,7 +32,7 @@ impl Decoder for AmazonSes {
     }
 
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
-        let from = mail.from().to_ascii_lowercase();
+        let from = mail.from_lower();
         let body = mail.body();
         if find_literal!(body, "notificationType").is_some()
             || find_literal!(body, "eventType").is_some()

@@ -28,7 +28,7 @@ impl Decoder for Gmail {
     }
 
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
-        let from = mail.from().to_ascii_lowercase();
+        let from = mail.from_lower();
         if !(from.contains("@googlemail.com")
             || from.contains("@google.com")
             || from.contains("@gmail.com"))

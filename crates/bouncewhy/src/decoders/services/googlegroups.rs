@@ -19,7 +19,7 @@ impl Decoder for GoogleGroups {
     }
 
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
-        let from = mail.from().to_ascii_lowercase();
+        let from = mail.from_lower();
         if !(from.contains("@googlemail.com") || from.contains("@google.com")) {
             return None;
         }

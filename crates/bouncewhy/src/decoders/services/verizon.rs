@@ -16,7 +16,7 @@ impl Decoder for Verizon {
     }
 
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
-        let from = mail.from().to_ascii_lowercase();
+        let from = mail.from_lower();
         if !(from.contains("vzwpix.com") || from.contains("vtext.com")) {
             return None;
         }

@@ -19,7 +19,7 @@ impl Decoder for Yahoo {
     }
 
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
-        let from = mail.from().to_ascii_lowercase();
+        let from = mail.from_lower();
         let bmbounce = mail
             .header("x-yahoo-newman-property")
             .is_some_and(|v| v.contains("bmbounce"));

@@ -19,7 +19,7 @@ impl Decoder for Zoho {
     }
 
     fn decode(&self, mail: &Mail) -> Option<Vec<Report>> {
-        let from = mail.from().to_ascii_lowercase();
+        let from = mail.from_lower();
         let zoho_headers = mail.header("x-zohomail").is_some()
             || mail.header("x-mailer").is_some_and(|m| m.contains("Zoho"));
         if !(from.contains("mailer-daemon@") && (from.contains("zoho") || zoho_headers)) {
