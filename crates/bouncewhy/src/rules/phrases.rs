@@ -7,14 +7,17 @@
 //! small enough to stay in the first-level cache:
 //! - a string of four bytes or more can start only where the text's next
 //!   four bytes are a string's first four: a 4 KiB bit set of those heads
-//!   (hashed) rules out nearly every other position;
+//!   (hashed) rules out most other positions. Common words are heads, so
+//!   where one is found, a second bit set of the strings' first eight bytes
+//!   (and one of the heads of the strings shorter than that) rules out
+//!   most of the rest before any table of strings is read;
 //! - where a head is known, a binary search among the strings that start
 //!   with it finds the greatest one not after the text there. Every string
 //!   that starts the text there is a prefix of that one, so it is on that
 //!   string's chain of prefixes (each string links to the longest other
 //!   string that is its prefix), as long as the bytes they share;
 //! - the few shorter strings are compared, as masked heads, where their
-//!   first byte occurs.
+//!   first byte occurs (a 256-bit set of those bytes is checked first).
 //!
 //! The work at a position is bounded by the strings' lengths and number, so
 //! a search is linear in the text. Occurrences come in no useful order
@@ -26,6 +29,11 @@ use std::ops::Range;
 const HEAD_BYTES: usize = 4;
 /// Bits of a head's hash in the bit set of heads.
 const HEAD_BITS_HASH: u32 = 15;
+/// Bytes of a prefix: strings of this length or more are also checked by
+/// their first bytes as a whole, in a second bit set.
+const PREFIX_BYTES: usize = 8;
+/// Bits of a prefix's hash in the bit set of prefixes.
+const PREFIX_BITS_HASH: u32 = 16;
 /// No string: the end of a chain of prefixes.
 const NO_STRING: u32 = u32::MAX;
 
@@ -34,6 +42,13 @@ const NO_STRING: u32 = u32::MAX;
 pub struct PhraseSearcher {
     /// One bit for each hash of the heads of the strings of [`HEAD_BYTES`] or more.
     head_bits: Box<[u64; 1 << (HEAD_BITS_HASH - 6)]>,
+    /// One bit for each hash of the heads of the strings shorter than
+    /// [`PREFIX_BYTES`] (and of [`HEAD_BYTES`] or more).
+    short_head_bits: Box<[u64; 1 << (HEAD_BITS_HASH - 6)]>,
+    /// One bit for each hash of the first [`PREFIX_BYTES`] bytes of the
+    /// strings that long: where a head is known but neither this bit nor
+    /// the head's bit in `short_head_bits` is set, no string starts.
+    prefix_bits: Box<[u64; 1 << (PREFIX_BITS_HASH - 6)]>,
     /// The heads' hash table (open addressing, at most a quarter full): a
     /// position in `heads` plus one, or zero for none.
     /// Its size is a power of two.
@@ -54,6 +69,9 @@ pub struct PhraseSearcher {
     short_heads: Vec<(u32, u32)>,
     /// For each byte, the range in `short` of the strings it starts.
     short_by_first: Box<[(u16, u16); 256]>,
+    /// One bit for each byte that starts a string in `short`: most bytes
+    /// start none, and this is one cache line where `short_by_first` is 16.
+    short_firsts: [u64; 4],
     /// The empty string, if it is one of the strings: it occurs everywhere.
     empty: Option<u32>,
     /// Each distinct string's bytes in `bytes`.
@@ -112,8 +130,11 @@ impl PhraseSearcher {
             })
             .collect();
         let mut short_by_first = Box::new([(0u16, 0u16); 256]);
+        let mut short_firsts = [0u64; 4];
         for (position, &string) in short.iter().enumerate() {
-            let range = &mut short_by_first[usize::from(text(string)[0])];
+            let first = usize::from(text(string)[0]);
+            short_firsts[first >> 6] |= 1 << (first & 63);
+            let range = &mut short_by_first[first];
             if range.0 == range.1 {
                 range.0 = position as u16;
             }
@@ -142,6 +163,22 @@ impl PhraseSearcher {
                 _ => heads.push((head, position as u32..position as u32 + 1)),
             }
         }
+        let mut short_head_bits = Box::new([0u64; 1 << (HEAD_BITS_HASH - 6)]);
+        let mut prefix_bits = Box::new([0u64; 1 << (PREFIX_BITS_HASH - 6)]);
+        for &string in &long {
+            let bytes = text(string);
+            let (set, bit) = match bytes.first_chunk::<PREFIX_BYTES>() {
+                Some(prefix) => (
+                    &mut prefix_bits[..],
+                    prefix_hash(u64::from_le_bytes(*prefix)),
+                ),
+                None => (
+                    &mut short_head_bits[..],
+                    hash(head_of(bytes), HEAD_BITS_HASH),
+                ),
+            };
+            set[bit >> 6] |= 1 << (bit & 63);
+        }
         let mut head_bits = Box::new([0u64; 1 << (HEAD_BITS_HASH - 6)]);
         let table_size = (4 * heads.len()).next_power_of_two();
         let mut head_table = vec![0u32; table_size].into_boxed_slice();
@@ -156,6 +193,8 @@ impl PhraseSearcher {
         }
         PhraseSearcher {
             head_bits,
+            short_head_bits,
+            prefix_bits,
             head_table,
             heads,
             long,
@@ -164,6 +203,7 @@ impl PhraseSearcher {
             short,
             short_heads,
             short_by_first,
+            short_firsts,
             empty,
             string_bytes,
             string_ids,
@@ -195,15 +235,20 @@ impl PhraseSearcher {
             let Some(start) = (index + 1).checked_sub(HEAD_BYTES) else {
                 continue;
             };
-            let (first, end) = self.short_by_first[(head & 0xff) as usize];
-            for position in usize::from(first)..usize::from(end) {
-                let (short_head, mask) = self.short_heads[position];
-                if head & mask == short_head {
-                    report(self.short[position], start);
+            let first_byte = (head & 0xff) as usize;
+            if self.short_firsts[first_byte >> 6] & (1 << (first_byte & 63)) != 0 {
+                let (first, end) = self.short_by_first[first_byte];
+                for position in usize::from(first)..usize::from(end) {
+                    let (short_head, mask) = self.short_heads[position];
+                    if head & mask == short_head {
+                        report(self.short[position], start);
+                    }
                 }
             }
             let bit = hash(head, HEAD_BITS_HASH);
-            if self.head_bits[bit >> 6] & (1 << (bit & 63)) != 0 {
+            if self.head_bits[bit >> 6] & (1 << (bit & 63)) != 0
+                && self.may_start_long(haystack, start, bit)
+            {
                 self.find_long(haystack, start, head, &mut report);
             }
         }
@@ -254,6 +299,21 @@ impl PhraseSearcher {
     }
 
     /// The range in `long` of the strings that start with `head`.
+    /// Whether a string of [`HEAD_BYTES`] or more may start at `start`,
+    /// where the head's hash `head_bit` is known to be a string's: one
+    /// shorter than [`PREFIX_BYTES`] has that head, or a longer one the
+    /// text's next [`PREFIX_BYTES`] bytes (near the end, any may).
+    fn may_start_long(&self, haystack: &[u8], start: usize, head_bit: usize) -> bool {
+        if self.short_head_bits[head_bit >> 6] & (1 << (head_bit & 63)) != 0 {
+            return true;
+        }
+        let Some(prefix) = haystack[start..].first_chunk::<PREFIX_BYTES>() else {
+            return true;
+        };
+        let bit = prefix_hash(u64::from_le_bytes(*prefix));
+        self.prefix_bits[bit >> 6] & (1 << (bit & 63)) != 0
+    }
+
     fn strings_with_head(&self, head: u32) -> Option<&Range<u32>> {
         let mask = self.head_table.len() - 1;
         let mut slot = table_slot(head, mask);
@@ -287,6 +347,11 @@ fn hash(head: u32, bits: u32) -> usize {
 }
 
 /// Where `head` is first looked for in a hash table of `mask + 1` slots.
+/// The bit of a string's first [`PREFIX_BYTES`] bytes in the bit set of prefixes.
+fn prefix_hash(prefix: u64) -> usize {
+    (prefix.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - PREFIX_BITS_HASH)) as usize
+}
+
 fn table_slot(head: u32, mask: usize) -> usize {
     (u64::from(head).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
 }
