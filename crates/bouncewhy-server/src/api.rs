@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use bouncewhy::{Diagnosis, Reason};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -401,9 +402,9 @@ struct ReasonEntry {
     category: bouncewhy::Category,
     who_acts: bouncewhy::WhoActs,
     permanent: bool,
-    summary: String,
-    detail: String,
-    fix: Vec<String>,
+    summary: Arc<str>,
+    detail: Arc<str>,
+    fix: Arc<[Arc<str>]>,
 }
 
 /// What `reasons` answers.

@@ -4,6 +4,7 @@
 //! missing value is `null`, never an empty string.
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 macro_rules! closed_vocabulary {
     (
@@ -198,17 +199,19 @@ impl Reason {
     }
 }
 
-/// A human explanation in one language.
+/// A human explanation in one language. The texts are shared with the
+/// engine's knowledge (and with every other diagnosis that uses them), so a
+/// diagnosis costs no copy of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Explanation {
     /// The language used (BCP 47 tag).
-    pub lang: String,
+    pub lang: Arc<str>,
     /// One sentence for a non-technical reader.
-    pub summary: String,
+    pub summary: Arc<str>,
     /// A paragraph for an administrator.
-    pub detail: String,
+    pub detail: Arc<str>,
     /// Concrete steps that fix the problem.
-    pub fix: Vec<String>,
+    pub fix: Arc<[Arc<str>]>,
     /// Further reading.
     pub links: Vec<String>,
 }

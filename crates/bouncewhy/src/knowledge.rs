@@ -6,19 +6,19 @@
 use crate::diagnosis::{Category, Explanation, Reason, WhoActs};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// One explanation text: summary, detail and fix steps.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Text {
     /// One sentence for a non-technical reader.
-    pub summary: Option<String>,
+    pub summary: Option<Arc<str>>,
     /// A paragraph for an administrator.
-    pub detail: Option<String>,
+    pub detail: Option<Arc<str>>,
     /// Concrete fix steps.
     #[serde(default)]
-    pub fix: Vec<String>,
+    pub fix: Arc<[Arc<str>]>,
 }
 
 /// The texts of one language: interface labels, per-reason texts, per-rule advice.
@@ -74,6 +74,8 @@ pub struct Knowledge {
 /// answers in one language parses one file, not thirteen), plus what packs add.
 #[derive(Debug, Clone, Default)]
 struct Language {
+    /// The language's name, shared by every explanation in it.
+    name: Arc<str>,
     /// The built-in language file (its JSON copy), if any.
     file: Option<&'static str>,
     /// `file` parsed (at once for English, else on first use).
@@ -127,7 +129,7 @@ impl Knowledge {
         origin: &str,
         json: &'static str,
     ) -> Result<(), crate::Error> {
-        let language = self.languages.entry(lang.to_string()).or_default();
+        let language = self.language_mut(lang);
         language.file = Some(json);
         if lang == "en" {
             let set = serde_json::from_str::<TextSet>(json).map_err(|e| crate::Error::Pack {
@@ -141,9 +143,19 @@ impl Knowledge {
 
     /// Adds texts for a language on top of what is there.
     pub fn add_texts(&mut self, lang: &str, set: TextSet) {
-        let language = self.languages.entry(lang.to_string()).or_default();
+        let language = self.language_mut(lang);
         language.added.overlay(set);
         language.merged = OnceLock::new();
+    }
+
+    /// The language named `lang`, added empty when it is not there yet.
+    fn language_mut(&mut self, lang: &str) -> &mut Language {
+        self.languages
+            .entry(lang.to_string())
+            .or_insert_with(|| Language {
+                name: Arc::from(lang),
+                ..Language::default()
+            })
     }
 
     /// The defaults of a reason (every reason has them once the built-ins are loaded).
@@ -237,7 +249,9 @@ impl Knowledge {
     ) -> Explanation {
         let used_lang = self.resolve_language(lang).unwrap_or("en");
         // Looked up once: the language's texts, then English's.
-        let [used, english] = [used_lang, "en"].map(|l| self.texts(l));
+        let [used_language, english] = [used_lang, "en"].map(|l| self.languages.get(l));
+        let name = used_language.map_or_else(|| Arc::from(used_lang), |l| l.name.clone());
+        let [used, english] = [used_language, english].map(|l| l.map(Language::texts));
         let found = [
             advice.and_then(|key| used?.advice.get(key)),
             used.and_then(|set| set.reason.get(reason.as_str())),
@@ -252,7 +266,7 @@ impl Knowledge {
             .map(|t| t.fix.clone())
             .unwrap_or_default();
         Explanation {
-            lang: used_lang.to_string(),
+            lang: name,
             summary,
             detail,
             fix,
@@ -301,11 +315,11 @@ mod tests {
     fn explanation_names_the_language_used() {
         let k = knowledge(&["en", "da"]);
         assert_eq!(
-            k.explain("da-DK", Reason::MailboxFull, None, vec![]).lang,
+            &*k.explain("da-DK", Reason::MailboxFull, None, vec![]).lang,
             "da"
         );
         assert_eq!(
-            k.explain("xx", Reason::MailboxFull, None, vec![]).lang,
+            &*k.explain("xx", Reason::MailboxFull, None, vec![]).lang,
             "en"
         );
     }

@@ -88,7 +88,7 @@ fn localized_bounces_decode_to_the_right_reasons() {
             problems.push(format!("{}: got {got:?}, want {want:?}", case.file));
         }
         for d in &diagnoses {
-            if d.explanation.lang != case.lang {
+            if *d.explanation.lang != *case.lang {
                 problems.push(format!(
                     "{}: explained in {} instead of {}",
                     case.file, d.explanation.lang, case.lang

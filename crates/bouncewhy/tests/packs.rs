@@ -99,7 +99,8 @@ const LANGUAGES: &[&str] = &[
 ];
 
 fn is_complete(text: &bouncewhy::knowledge::Text, english: &bouncewhy::knowledge::Text) -> bool {
-    let filled = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let filled =
+        |s: &Option<std::sync::Arc<str>>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
     (english.summary.is_none() || filled(&text.summary))
         && (english.detail.is_none() || filled(&text.detail))
         && text.fix.len() == english.fix.len()

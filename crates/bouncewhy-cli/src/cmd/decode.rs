@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 /// Messages a worker takes from the input at a time.
 const CHUNK: usize = 64;
@@ -427,7 +427,7 @@ fn not_a_bounce(source: &str, engine: &Engine, lang: &str) -> Diagnosis {
     diagnosis.evidence = None;
     diagnosis.explanation = Explanation {
         lang: diagnosis.explanation.lang.clone(),
-        summary: engine.knowledge().label(lang, "not_a_bounce").to_string(),
+        summary: Arc::from(engine.knowledge().label(lang, "not_a_bounce")),
         ..Explanation::default()
     };
     diagnosis

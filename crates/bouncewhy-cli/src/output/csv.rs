@@ -50,7 +50,7 @@ pub fn write_row(out: &mut impl Write, d: &Diagnosis) -> std::io::Result<()> {
         text(&d.decoded_by),
         text(&d.sender),
         text(&d.diagnostic),
-        d.explanation.summary.clone(),
+        d.explanation.summary.to_string(),
     ];
     let row: Vec<String> = fields.iter().map(|f| quote(f)).collect();
     writeln!(out, "{}", row.join(","))

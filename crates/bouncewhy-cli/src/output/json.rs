@@ -114,13 +114,13 @@ impl<W: Write> Record<'_, W> {
     }
 }
 
-fn strings(out: &mut impl Write, items: &[String]) -> io::Result<()> {
+fn strings(out: &mut impl Write, items: &[impl AsRef<str>]) -> io::Result<()> {
     out.write_all(b"[")?;
     for (index, item) in items.iter().enumerate() {
         if index > 0 {
             out.write_all(b",")?;
         }
-        string(out, item)?;
+        string(out, item.as_ref())?;
     }
     out.write_all(b"]")
 }
@@ -189,6 +189,7 @@ fn next_to_escape(bytes: &[u8], from: usize) -> Option<usize> {
 mod tests {
     use super::*;
     use bouncewhy::{Action, Category, Reason, Retry, WhoActs};
+    use std::sync::Arc;
 
     fn serde_line(d: &Diagnosis) -> String {
         let mut line = serde_json::to_string(d).expect("serde_json");
@@ -293,10 +294,10 @@ mod tests {
                 subject: some.clone(),
                 message_id: some.clone(),
                 explanation: Explanation {
-                    lang: text.clone(),
-                    summary: text.clone(),
-                    detail: text.clone(),
-                    fix: vec![text.clone(); index % 3],
+                    lang: Arc::from(text.as_str()),
+                    summary: Arc::from(text.as_str()),
+                    detail: Arc::from(text.as_str()),
+                    fix: vec![Arc::from(text.as_str()); index % 3].into(),
                     links: vec![text.clone(); index % 2],
                 },
                 evidence: Some(Evidence {

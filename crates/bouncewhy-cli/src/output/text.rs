@@ -35,7 +35,7 @@ pub fn write(
     color: bool,
 ) -> std::io::Result<()> {
     let style = Style { color };
-    let lang = d.explanation.lang.as_str();
+    let lang = &*d.explanation.lang;
     let label = |key: &'static str| knowledge.label(lang, key);
     if let Some(recipient) = &d.recipient {
         writeln!(out, "{}: {recipient}", style.heading(label("recipient")))?;
