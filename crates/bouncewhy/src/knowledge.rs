@@ -84,6 +84,9 @@ struct Language {
     added: TextSet,
     /// The file with `added` on top, built on first use.
     merged: OnceLock<TextSet>,
+    /// The merged texts of each reason, by its position in [`Reason::ALL`]
+    /// (so that a diagnosis finds its text without comparing names).
+    by_reason: OnceLock<Box<[Option<Text>]>>,
 }
 
 impl Language {
@@ -100,6 +103,19 @@ impl Language {
             set.overlay(self.added.clone());
             set
         })
+    }
+
+    fn reason_text(&self, reason: Reason) -> Option<&Text> {
+        self.by_reason
+            .get_or_init(|| {
+                let texts = self.texts();
+                Reason::ALL
+                    .iter()
+                    .map(|reason| texts.reason.get(reason.as_str()).cloned())
+                    .collect()
+            })
+            .get(reason as usize)?
+            .as_ref()
     }
 }
 
@@ -146,6 +162,7 @@ impl Knowledge {
         let language = self.language_mut(lang);
         language.added.overlay(set);
         language.merged = OnceLock::new();
+        language.by_reason = OnceLock::new();
     }
 
     /// The language named `lang`, added empty when it is not there yet.
@@ -179,13 +196,18 @@ impl Knowledge {
     /// `pt-BR`) or a locale name (`de_DE.UTF-8`). Subtags are dropped from the end
     /// until a loaded language matches; `no` and `nn` read Bokmål (`nb`).
     pub fn resolve_language(&self, tag: &str) -> Option<&str> {
+        self.resolve(tag).map(|language| &*language.name)
+    }
+
+    /// The loaded language that best serves `tag` (see [`Knowledge::resolve_language`]).
+    fn resolve(&self, tag: &str) -> Option<&Language> {
         // A tag that is already a name as written (`en`, `pt-br`) is looked up as it is.
         let plain = tag
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if plain && !matches!(tag, "no" | "nn") {
-            if let Some((key, _)) = self.languages.get_key_value(tag) {
-                return Some(key.as_str());
+            if let Some(language) = self.languages.get(tag) {
+                return Some(language);
             }
         }
         let base = tag.split(['.', '@']).next().unwrap_or_default();
@@ -195,8 +217,8 @@ impl Knowledge {
                 "no" | "nn" => "nb",
                 other => other,
             };
-            if let Some((key, _)) = self.languages.get_key_value(name) {
-                return Some(key.as_str());
+            if let Some(language) = self.languages.get(name) {
+                return Some(language);
             }
             let cut = candidate.rfind('-')?;
             candidate.truncate(cut);
@@ -247,16 +269,15 @@ impl Knowledge {
         advice: Option<&str>,
         links: Vec<String>,
     ) -> Explanation {
-        let used_lang = self.resolve_language(lang).unwrap_or("en");
-        // Looked up once: the language's texts, then English's.
-        let [used_language, english] = [used_lang, "en"].map(|l| self.languages.get(l));
-        let name = used_language.map_or_else(|| Arc::from(used_lang), |l| l.name.clone());
-        let [used, english] = [used_language, english].map(|l| l.map(Language::texts));
+        // Looked up once: the language, then English.
+        let english = self.languages.get("en");
+        let used = self.resolve(lang).or(english);
+        let name = used.map_or_else(|| Arc::from("en"), |language| language.name.clone());
         let found = [
-            advice.and_then(|key| used?.advice.get(key)),
-            used.and_then(|set| set.reason.get(reason.as_str())),
-            advice.and_then(|key| english?.advice.get(key)),
-            english.and_then(|set| set.reason.get(reason.as_str())),
+            advice.and_then(|key| used?.texts().advice.get(key)),
+            used.and_then(|language| language.reason_text(reason)),
+            advice.and_then(|key| english?.texts().advice.get(key)),
+            english.and_then(|language| language.reason_text(reason)),
         ];
         let texts = || found.iter().flatten();
         let summary = texts().find_map(|t| t.summary.clone()).unwrap_or_default();
