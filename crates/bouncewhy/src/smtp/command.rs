@@ -45,41 +45,91 @@ const QMAIL_STAGES: [&str; 9] = [
     "client host rejected",
 ];
 
-/// The phrases of [`LEADS`] each byte can start.
-static LEAD_STARTS: [u16; 256] = first_bytes(&LEADS);
+/// Where the phrases of [`LEADS`] can start.
+static LEAD_STARTS: PhraseStarts = PhraseStarts::new(&LEADS);
 
-/// The phrases of [`QMAIL_STAGES`] each byte can start.
-static QMAIL_STAGE_STARTS: [u16; 256] = first_bytes(&QMAIL_STAGES);
+/// Where the phrases of [`QMAIL_STAGES`] can start.
+static QMAIL_STAGE_STARTS: PhraseStarts = PhraseStarts::new(&QMAIL_STAGES);
 
-/// For each byte, the phrases of `phrases` (at most 16, ASCII, lower case)
-/// it can start where [`literal_end`] compares them, one bit per phrase in
-/// their order: a phrase's first letter in either case, and the first byte
-/// of the non-ASCII letter that folds to it.
-pub(crate) const fn first_bytes(phrases: &[&str]) -> [u16; 256] {
-    let mut starts = [0u16; 256];
-    let mut i = 0;
-    while i < phrases.len() {
-        let bit = 1 << i;
-        let first = phrases[i].as_bytes()[0];
-        starts[first as usize] |= bit;
-        starts[first.to_ascii_uppercase() as usize] |= bit;
-        match first {
-            b's' => starts[LONG_S.as_bytes()[0] as usize] |= bit,
-            b'k' => starts[KELVIN_SIGN.as_bytes()[0] as usize] |= bit,
-            _ => {}
-        }
-        i += 1;
-    }
-    starts
+/// Where the phrases of a list (at most 16, ASCII, lower case, two bytes or
+/// more) can start, as [`literal_end`] compares them, from their first two
+/// bytes: one bit per phrase, in their order.
+pub(crate) struct PhraseStarts {
+    /// For each byte, the phrases whose first letter it is (in either case),
+    /// or the first byte of the non-ASCII letter that folds to it.
+    first: [u16; 256],
+    /// The same for the phrases' second letters.
+    second: [u16; 256],
 }
 
-/// The phrases of `phrases` that `byte` can start (per [`first_bytes`]), in order.
-pub(crate) fn phrases_from<'a>(
-    byte: u8,
+impl PhraseStarts {
+    /// The table of `phrases`.
+    pub(crate) const fn new(phrases: &[&str]) -> Self {
+        assert!(phrases.len() <= 16, "at most 16 phrases");
+        let mut starts = PhraseStarts {
+            first: [0; 256],
+            second: [0; 256],
+        };
+        let mut i = 0;
+        while i < phrases.len() {
+            let bytes = phrases[i].as_bytes();
+            assert!(bytes.len() >= 2, "phrases of two bytes or more");
+            add_letter(&mut starts.first, bytes[0], 1 << i);
+            add_letter(&mut starts.second, bytes[1], 1 << i);
+            i += 1;
+        }
+        starts
+    }
+
+    /// Each place in `bytes` where a phrase may start, in order, with the
+    /// phrases that may (one bit each). After a non-ASCII first byte (a
+    /// folded letter) only the first byte is checked.
+    pub(crate) fn positions<'a>(
+        &'a self,
+        bytes: &'a [u8],
+    ) -> impl Iterator<Item = (usize, u16)> + 'a {
+        let mut from = 0;
+        std::iter::from_fn(move || {
+            while let Some(skipped) = bytes[from..]
+                .iter()
+                .position(|&byte| self.first[usize::from(byte)] != 0)
+            {
+                let at = from + skipped;
+                from = at + 1;
+                let first = bytes[at];
+                let mut phrases = self.first[usize::from(first)];
+                if first.is_ascii() {
+                    phrases &= bytes
+                        .get(at + 1)
+                        .map_or(0, |&next| self.second[usize::from(next)]);
+                }
+                if phrases != 0 {
+                    return Some((at, phrases));
+                }
+            }
+            from = bytes.len();
+            None
+        })
+    }
+}
+
+/// Marks `letter` (ASCII, lower case) with `bit` in `table`: the letter in
+/// either case, and the first byte of the non-ASCII letter that folds to it.
+const fn add_letter(table: &mut [u16; 256], letter: u8, bit: u16) {
+    table[letter as usize] |= bit;
+    table[letter.to_ascii_uppercase() as usize] |= bit;
+    match letter {
+        b's' => table[LONG_S.as_bytes()[0] as usize] |= bit,
+        b'k' => table[KELVIN_SIGN.as_bytes()[0] as usize] |= bit,
+        _ => {}
+    }
+}
+
+/// The phrases of `phrases` whose bits are set in `bits` (see [`PhraseStarts::at`]), in order.
+pub(crate) fn phrases_in<'a>(
+    mut bits: u16,
     phrases: &'a [&'a str],
-    starts: &[u16; 256],
 ) -> impl Iterator<Item = &'a str> + 'a {
-    let mut bits = starts[usize::from(byte)];
     std::iter::from_fn(move || {
         if bits == 0 {
             return None;
@@ -141,18 +191,16 @@ fn command_of_stage(stage: &str) -> &'static str {
 /// The command name of the first leading phrase that is followed by one.
 fn command_phrase(text: &str) -> Option<&str> {
     let bytes = text.as_bytes();
-    (0..bytes.len())
-        .filter(|&at| LEAD_STARTS[usize::from(bytes[at])] != 0)
-        .find_map(|at| {
-            phrases_from(bytes[at], &LEADS, &LEAD_STARTS).find_map(|lead| {
-                let mut end = literal_end(text, at, lead)?;
-                if lead == "while talking to " {
-                    let colon = end + memchr::memchr(b':', &bytes[end..])?;
-                    end = literal_end(text, whitespace_end(text, colon + 1), ">>>")?;
-                }
-                command_after(text, end, &["the", "end of"], &COMMANDS)
-            })
+    LEAD_STARTS.positions(bytes).find_map(|(at, leads)| {
+        phrases_in(leads, &LEADS).find_map(|lead| {
+            let mut end = literal_end(text, at, lead)?;
+            if lead == "while talking to " {
+                let colon = end + memchr::memchr(b':', &bytes[end..])?;
+                end = literal_end(text, whitespace_end(text, colon + 1), ">>>")?;
+            }
+            command_after(text, end, &["the", "end of"], &COMMANDS)
         })
+    })
 }
 
 /// The command name in `commands` that follows at `at` after white space
@@ -184,15 +232,13 @@ pub(crate) fn command_after<'a>(
 }
 
 /// The first phrase of `phrases` in `text`, in any case, as the regex
-/// `(?i)(phrase|phrase|...)` would find it; `starts` are the phrases' [`first_bytes`].
-fn first_phrase<'a>(text: &'a str, phrases: &[&str], starts: &[u16; 256]) -> Option<&'a str> {
+/// `(?i)(phrase|phrase|...)` would find it; `starts` are where the phrases can start.
+fn first_phrase<'a>(text: &'a str, phrases: &[&str], starts: &PhraseStarts) -> Option<&'a str> {
     let bytes = text.as_bytes();
-    (0..bytes.len())
-        .filter(|&at| starts[usize::from(bytes[at])] != 0)
-        .find_map(|at| {
-            phrases_from(bytes[at], phrases, starts)
-                .find_map(|phrase| literal_end(text, at, phrase).map(|end| &text[at..end]))
-        })
+    starts.positions(bytes).find_map(|(at, found)| {
+        phrases_in(found, phrases)
+            .find_map(|phrase| literal_end(text, at, phrase).map(|end| &text[at..end]))
+    })
 }
 
 /// Where `literal` (ASCII, lower case) ends when it stands at `at` in any

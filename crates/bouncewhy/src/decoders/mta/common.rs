@@ -3,7 +3,7 @@
 
 use crate::engine::Report;
 use crate::smtp::command::{
-    command_after, first_bytes, literal_end, phrases_from, starts_word, KELVIN_SIGN, LONG_S,
+    command_after, literal_end, phrases_in, starts_word, PhraseStarts, KELVIN_SIGN, LONG_S,
 };
 
 /// The phrases that lead to a command's name, in the order they are tried at one place.
@@ -15,8 +15,8 @@ const LEADS: [&str; 5] = [
     "response to",
 ];
 
-/// The phrases of [`LEADS`] each byte can start.
-static LEAD_STARTS: [u16; 256] = first_bytes(&LEADS);
+/// Where the phrases of [`LEADS`] can start.
+static LEAD_STARTS: PhraseStarts = PhraseStarts::new(&LEADS);
 
 /// The command names after a leading phrase, in the order they are tried.
 const COMMANDS: [&str; 16] = [
@@ -56,10 +56,11 @@ pub fn command(text: &str) -> Option<String> {
         Some(before) if before.is_ascii() => !(before.is_ascii_alphanumeric() || before == b'_'),
         Some(_) => starts_word(text, at),
     };
-    let word = (0..bytes.len())
-        .filter(|&at| LEAD_STARTS[usize::from(bytes[at])] != 0 && word_starts(at))
-        .find_map(|at| {
-            phrases_from(bytes[at], &LEADS, &LEAD_STARTS).find_map(|lead| {
+    let word = LEAD_STARTS
+        .positions(bytes)
+        .filter(|&(at, _)| word_starts(at))
+        .find_map(|(at, leads)| {
+            phrases_in(leads, &LEADS).find_map(|lead| {
                 let end = literal_end(text, at, lead)?;
                 command_after(text, end, &["the"], &COMMANDS)
             })
