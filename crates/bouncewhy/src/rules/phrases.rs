@@ -133,7 +133,7 @@ impl PhraseSearcher {
         let mut short_firsts = [0u64; 4];
         for (position, &string) in short.iter().enumerate() {
             let first = usize::from(text(string)[0]);
-            short_firsts[first >> 6] |= 1 << (first & 63);
+            set_bit(&mut short_firsts, first);
             let range = &mut short_by_first[first];
             if range.0 == range.1 {
                 range.0 = position as u16;
@@ -177,14 +177,14 @@ impl PhraseSearcher {
                     hash(head_of(bytes), HEAD_BITS_HASH),
                 ),
             };
-            set[bit >> 6] |= 1 << (bit & 63);
+            set_bit(set, bit);
         }
         let mut head_bits = Box::new([0u64; 1 << (HEAD_BITS_HASH - 6)]);
         let table_size = (4 * heads.len()).next_power_of_two();
         let mut head_table = vec![0u32; table_size].into_boxed_slice();
         for (index, &(head, _)) in heads.iter().enumerate() {
             let bit = hash(head, HEAD_BITS_HASH);
-            head_bits[bit >> 6] |= 1 << (bit & 63);
+            set_bit(&mut head_bits[..], bit);
             let mut slot = table_slot(head, table_size - 1);
             while head_table[slot] != 0 {
                 slot = (slot + 1) & (table_size - 1);
@@ -236,7 +236,7 @@ impl PhraseSearcher {
                 continue;
             };
             let first_byte = (head & 0xff) as usize;
-            if self.short_firsts[first_byte >> 6] & (1 << (first_byte & 63)) != 0 {
+            if bit_is_set(&self.short_firsts, first_byte) {
                 let (first, end) = self.short_by_first[first_byte];
                 for position in usize::from(first)..usize::from(end) {
                     let (short_head, mask) = self.short_heads[position];
@@ -246,9 +246,7 @@ impl PhraseSearcher {
                 }
             }
             let bit = hash(head, HEAD_BITS_HASH);
-            if self.head_bits[bit >> 6] & (1 << (bit & 63)) != 0
-                && self.may_start_long(haystack, start, bit)
-            {
+            if bit_is_set(&self.head_bits[..], bit) && self.may_start_long(haystack, start, bit) {
                 self.find_long(haystack, start, head, &mut report);
             }
         }
@@ -298,22 +296,22 @@ impl PhraseSearcher {
         }
     }
 
-    /// The range in `long` of the strings that start with `head`.
     /// Whether a string of [`HEAD_BYTES`] or more may start at `start`,
     /// where the head's hash `head_bit` is known to be a string's: one
     /// shorter than [`PREFIX_BYTES`] has that head, or a longer one the
     /// text's next [`PREFIX_BYTES`] bytes (near the end, any may).
     fn may_start_long(&self, haystack: &[u8], start: usize, head_bit: usize) -> bool {
-        if self.short_head_bits[head_bit >> 6] & (1 << (head_bit & 63)) != 0 {
+        if bit_is_set(&self.short_head_bits[..], head_bit) {
             return true;
         }
         let Some(prefix) = haystack[start..].first_chunk::<PREFIX_BYTES>() else {
             return true;
         };
         let bit = prefix_hash(u64::from_le_bytes(*prefix));
-        self.prefix_bits[bit >> 6] & (1 << (bit & 63)) != 0
+        bit_is_set(&self.prefix_bits[..], bit)
     }
 
+    /// The range in `long` of the strings that start with `head`.
     fn strings_with_head(&self, head: u32) -> Option<&Range<u32>> {
         let mask = self.head_table.len() - 1;
         let mut slot = table_slot(head, mask);
@@ -346,12 +344,23 @@ fn hash(head: u32, bits: u32) -> usize {
     (head.wrapping_mul(0x9E37_79B9) >> (32 - bits)) as usize
 }
 
-/// Where `head` is first looked for in a hash table of `mask + 1` slots.
+/// Sets bit `bit` of the bit set `set`.
+fn set_bit(set: &mut [u64], bit: usize) {
+    set[bit >> 6] |= 1 << (bit & 63);
+}
+
+/// Whether bit `bit` of the bit set `set` is set.
+#[inline]
+fn bit_is_set(set: &[u64], bit: usize) -> bool {
+    set[bit >> 6] & (1 << (bit & 63)) != 0
+}
+
 /// The bit of a string's first [`PREFIX_BYTES`] bytes in the bit set of prefixes.
 fn prefix_hash(prefix: u64) -> usize {
     (prefix.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - PREFIX_BITS_HASH)) as usize
 }
 
+/// Where `head` is first looked for in a hash table of `mask + 1` slots.
 fn table_slot(head: u32, mask: usize) -> usize {
     (u64::from(head).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
 }

@@ -107,7 +107,6 @@ impl PhraseStarts {
                     return Some((at, phrases));
                 }
             }
-            from = bytes.len();
             None
         })
     }
@@ -125,7 +124,7 @@ const fn add_letter(table: &mut [u16; 256], letter: u8, bit: u16) {
     }
 }
 
-/// The phrases of `phrases` whose bits are set in `bits` (see [`PhraseStarts::at`]), in order.
+/// The phrases of `phrases` whose bits are set in `bits` (see [`PhraseStarts::positions`]), in order.
 pub(crate) fn phrases_in<'a>(
     mut bits: u16,
     phrases: &'a [&'a str],
