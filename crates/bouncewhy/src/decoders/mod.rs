@@ -1,7 +1,7 @@
 //! Format decoders: each recognises one family of bounce messages and turns it
 //! into per-recipient [`Report`]s for the rules engine.
 //!
-//! Decoders are tried in [`DECODERS`] order; the first that claims the message
+//! Decoders are tried in [`decoders`] order; the first that claims the message
 //! wins. Each one answers `None` ("not mine") rather than guessing.
 
 mod arf;

@@ -1,7 +1,7 @@
 //! The DragonFly Mail Agent (dma) bounces.
 //!
 //! Keys on "This is the DragonFly Mail Agent" and reads
-//! "There was an error delivering your mail to <address>." followed by the
+//! "There was an error delivering your mail to `<address>`." followed by the
 //! error, e.g. `mx.example.net [192.0.2.1] did not like our RCPT TO:` /
 //! `550 5.1.1 ...`, up to "Message headers follow." (or "Original message follows.").
 //! "Could not deliver for the last N seconds. Giving up." is dma giving up
